@@ -1,0 +1,29 @@
+# Clinic CRM and patient portal for Odoo 19: the commands of README.md.
+PYTHON ?= python3
+SHELL := /bin/bash
+
+.PHONY: setup test test-static test-unit test-odoo run his-simulator bench-isc-sync bench-slots load-booking clean-test-dbs
+
+setup:
+	PYTHON=$(PYTHON) bash scripts/setup.sh
+
+test:
+	PYTHON=$(PYTHON) bash scripts/test.sh all
+
+test-static:
+	PYTHON=$(PYTHON) bash scripts/test.sh static
+
+test-unit:
+	PYTHON=$(PYTHON) bash scripts/test.sh unit
+
+test-odoo:
+	PYTHON=$(PYTHON) bash scripts/test.sh odoo
+
+run:
+	PYTHON=$(PYTHON) bash scripts/run.sh
+
+his-simulator:
+	$(PYTHON) -m his_simulator --host 127.0.0.1 --port 8899 --api-key demo-his-key --patients 1000
+
+clean-test-dbs:
+	$(PYTHON) tests/odoo_tier.py --drop-test-dbs

@@ -1,0 +1,38 @@
+# Shared helpers of the set-up, test and run scripts. Sourced, not executed.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+ODOO_CONF="${ODOO_CONF:-$ROOT/odoo.conf}"
+
+# The database server: the environment wins over odoo.conf.
+conf_value() {
+    sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$ODOO_CONF" | tail -n 1
+}
+export PGHOST="${PGHOST:-$(conf_value db_host)}"
+export PGPORT="${PGPORT:-$(conf_value db_port)}"
+export PGUSER="${PGUSER:-$(conf_value db_user)}"
+export PGPASSWORD="${PGPASSWORD:-$(conf_value db_password)}"
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+
+# True when the Python running the scripts imports an Odoo of the 19.0 series.
+odoo_importable() {
+    "$PY" - <<'PYEOF' >/dev/null 2>&1
+import odoo.release as r
+raise SystemExit(0 if r.version_info[:2] == (19, 0) else 1)
+PYEOF
+}
+
+pg_ready() {
+    "$PY" - <<'PYEOF' >/dev/null 2>&1
+import psycopg2
+psycopg2.connect(dbname="postgres", connect_timeout=3).close()
+PYEOF
+}
+
+# Odoo's command line with this project's addons and connection settings.
+odoo_cmd() {
+    "$PY" -m odoo "$@" -c "$ODOO_CONF" --addons-path="$ROOT/addons" \
+        --data-dir="$ROOT/.odoo-data" --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$PGUSER" --db_password="$PGPASSWORD"
+}

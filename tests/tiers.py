@@ -1,0 +1,285 @@
+"""The project's test tiers (make test): static, unit and Odoo.
+
+Each tier prints what it ran; the last line is the total, ``N passed, N failed, N skipped``.
+The exit code is non-zero when anything failed.
+"""
+
+import argparse
+import configparser
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS_DIR = ROOT / "addons"
+VAR = ROOT / "var"
+PY = os.environ.get("PYTHON", sys.executable)
+OUR_MODULES = ("crm_isc_sync", "clinic_pricelist_portal", "clinic_portal")
+ODOO_SKIP_LINE = "SKIPPED odoo tier: Odoo 19 not installed (see README)"
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def add(self, passed=0, failed=0, skipped=0):
+        self.passed += passed
+        self.failed += failed
+        self.skipped += skipped
+
+    def line(self):
+        text = f"{self.passed} passed, {self.failed} failed"
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
+
+
+def run(cmd, log=None, timeout=3600):
+    """Run a command from the project root; return (exit code, output).
+
+    With ``log``, the output streams into that file as it comes, so a long run can be followed.
+    """
+    if not log:
+        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout, text=True, check=False,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return proc.returncode, proc.stdout
+    with open(log, "w") as fh:
+        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout, check=False,
+                              stdout=fh, stderr=subprocess.STDOUT)
+    return proc.returncode, Path(log).read_text(errors="replace")
+
+
+# --- static -----------------------------------------------------------------------------------
+def static_tier(tally):
+    print("== static tier: ruff and pylint-odoo (OCA mandatory checks) over addons/", flush=True)
+    checks = [
+        ("ruff", [PY, "-m", "ruff", "check", "--config", "config/ruff.toml",
+                  *(d for d in ("addons", "his_simulator", "tests") if (ROOT / d).exists()),
+                  "--output-format", "concise"]),
+        ("pylint-odoo", [PY, "-m", "pylint", "--rcfile", "config/pylintrc-mandatory",
+                         *sorted(str(p.relative_to(ROOT)) for p in ADDONS_DIR.iterdir()
+                                 if (p / "__manifest__.py").exists())]),
+    ]
+    for name, cmd in checks:
+        code, out = run(cmd)
+        if code == 0:
+            print(f"  {name}: clean")
+            tally.add(passed=1)
+        else:
+            print(f"  {name}: FINDINGS\n{out}")
+            tally.add(failed=1)
+
+
+# --- unit -------------------------------------------------------------------------------------
+def unit_tier(tally):
+    print("== unit tier: pytest tests/unit (no Odoo needed)", flush=True)
+    VAR.mkdir(exist_ok=True)
+    report = VAR / "unit-junit.xml"
+    code, out = run([PY, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider",
+                     f"--junitxml={report}"])
+    print(out.rstrip())
+    if not report.exists():
+        tally.add(failed=1)
+        return
+    suite = ET.parse(report).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    total, failures, errors, skipped = (
+        int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    tally.add(passed=total - failures - errors - skipped, failed=failures + errors,
+              skipped=skipped)
+    if code not in (0, 1, 5) or (code and not failures + errors):
+        tally.add(failed=1)
+
+
+# --- odoo -------------------------------------------------------------------------------------
+def odoo_importable():
+    probe = "import odoo.release as r; raise SystemExit(r.version_info[:2] != (19, 0))"
+    return subprocess.run([PY, "-c", probe], capture_output=True, check=False).returncode == 0
+
+
+def write_test_conf():
+    """odoo.conf with absolute paths and the connection the environment asks for."""
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "odoo.conf")
+    opts = parser["options"]
+    opts["addons_path"] = str(ADDONS_DIR)
+    opts["data_dir"] = str(ROOT / ".odoo-data")
+    for key, env in (("db_host", "PGHOST"), ("db_port", "PGPORT"), ("db_user", "PGUSER"),
+                     ("db_password", "PGPASSWORD")):
+        if os.environ.get(env):
+            opts[key] = os.environ[env]
+    opts.pop("dbfilter", None)
+    opts.pop("db_name", None)
+    VAR.mkdir(exist_ok=True)
+    conf = VAR / "odoo-test.conf"
+    with conf.open("w") as fh:
+        parser.write(fh)
+    return conf
+
+
+def our_model_names():
+    names = set()
+    for path in ADDONS_DIR.glob("*/models/*.py"):
+        names.update(re.findall(r"_name = [\"']([\w.]+)[\"']", path.read_text()))
+    return names
+
+
+LOG_LINE = re.compile(r"^\S+ \S+ \d+ (?P<level>WARNING|ERROR|CRITICAL) (?P<db>\S+) "
+                      r"(?P<logger>[\w.]+): (?P<msg>.*)")
+
+
+def our_problems(log_text):
+    """WARNING/ERROR/CRITICAL lines that come from, or name, one of our modules or models."""
+    marks = [*OUR_MODULES, *our_model_names()]
+    found = []
+    for line in log_text.splitlines():
+        match = LOG_LINE.match(line)
+        if not match:
+            continue
+        logger, msg = match["logger"], match["msg"]
+        ours = any(logger.startswith(f"odoo.addons.{m}") for m in OUR_MODULES)
+        ours = ours or any(re.search(rf"\b{re.escape(m)}\b", msg) for m in marks)
+        if ours or "websocket-client module is not installed" in msg:
+            found.append(line)
+    return found
+
+
+def odoo_cmd(conf, db, *args):
+    return [PY, "-m", "odoo", *args, "-c", str(conf), "-d", db]
+
+
+def report_step(tally, name, code, problems, log):
+    if code == 0 and not problems:
+        print(f"  {name}: ok")
+        tally.add(passed=1)
+        return True
+    print(f"  {name}: FAILED (exit {code}, log {log.relative_to(ROOT)})")
+    for line in problems[:40]:
+        print(f"    {line}")
+    tally.add(failed=1)
+    return False
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo_tier(tally, keep_db=False):
+    if not odoo_importable():
+        print(ODOO_SKIP_LINE)
+        tally.add(skipped=1)
+        return
+    print("== odoo tier: install with tests (TransactionCase, HttpCase, tours), upgrade, "
+          "uninstall", flush=True)
+    if not shutil.which("chromium") and not shutil.which("chromium-browser"):
+        print("  chromium: not found, the tours cannot run (make setup installs it)")
+    conf = write_test_conf()
+    db = f"clinic_test_{os.getpid()}"
+    modules = ",".join(OUR_MODULES)
+    tags = ",".join(f"/{m}" for m in OUR_MODULES)
+    drop_db(conf, db)
+    started = time.time()
+    log = VAR / "odoo-install-tests.log"
+    code, out = run(odoo_cmd(conf, db) + [
+        "-i", modules, "--with-demo", "--test-enable", f"--test-tags={tags}",
+        "--stop-after-init", "--http-interface=127.0.0.1", f"--http-port={free_port()}",
+        "--log-level=info", "--workers=0", "--max-cron-threads=0",
+    ], log=log)
+    summary = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading", out)
+    skipped = [ln for ln in out.splitlines()
+               if re.search(r" INFO \S+ odoo\.addons\.(%s)\S*: skipped " % "|".join(OUR_MODULES),
+                            ln)]
+    # By convention the tests that run a browser tour are named test_tour_*.
+    tours = len(re.findall(r"odoo\.addons\.(?:%s)\S*: Starting \S+\.test_tour\w*"
+                           % "|".join(OUR_MODULES), out))
+    problems = our_problems(out)
+    if summary:
+        failed, errors, total = (int(x) for x in summary[-1])
+        passed = total - failed - errors - len(skipped)
+        print(f"  odoo tests: {passed} passed, {failed + errors} failed, {len(skipped)} skipped "
+              f"({tours} tour tests) in {time.time() - started:.0f}s")
+        tally.add(passed=passed, failed=failed + errors)
+        # A skipped test of ours is a failure: tours silently skip without websocket-client.
+        tally.add(failed=len(skipped))
+        for line in skipped:
+            print(f"    skipped test counts as failed: {line}")
+        if total == 0 or tours == 0:
+            print("  odoo tests: no test or no browser tour ran")
+            tally.add(failed=1)
+    else:
+        print("  odoo tests: no test summary in the log")
+        tally.add(failed=1)
+    report_step(tally, "install (no WARNING/ERROR from our modules)", code, problems, log)
+
+    log = VAR / "odoo-upgrade.log"
+    code, out = run(odoo_cmd(conf, db) + ["-u", modules, "--stop-after-init", "--no-http",
+                                          "--log-level=info"], log=log)
+    report_step(tally, "upgrade", code, our_problems(out), log)
+
+    for module in reversed(OUR_MODULES):
+        log = VAR / f"odoo-uninstall-{module}.log"
+        code, out = run([PY, "-m", "odoo", "module", "uninstall", "-c", str(conf), "-d", db,
+                         module], log=log)
+        if module_state(conf, db, module) != "uninstalled":
+            code = code or 1
+        report_step(tally, f"uninstall {module}", code, our_problems(out), log)
+
+    if keep_db:
+        print(f"  database kept: {db}")
+    else:
+        drop_db(conf, db)
+
+
+def pg_connect(conf, dbname):
+    import psycopg2  # only the Odoo tier needs it
+    parser = configparser.ConfigParser()
+    parser.read(conf)
+    opts = parser["options"]
+    return psycopg2.connect(dbname=dbname, host=opts.get("db_host"), port=opts.get("db_port"),
+                            user=opts.get("db_user"), password=opts.get("db_password"),
+                            connect_timeout=10)
+
+
+def module_state(conf, db, module):
+    with pg_connect(conf, db) as conn, conn.cursor() as cr:
+        cr.execute("SELECT state FROM ir_module_module WHERE name = %s", (module,))
+        row = cr.fetchone()
+    conn.close()
+    return row and row[0]
+
+
+def drop_db(conf, db):
+    conn = pg_connect(conf, "postgres")
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        cr.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    conn.close()
+    shutil.rmtree(ROOT / ".odoo-data" / "filestore" / db, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("tier", nargs="?", default="all",
+                        choices=["all", "static", "unit", "odoo"])
+    parser.add_argument("--keep-db", action="store_true",
+                        help="keep the Odoo test database for inspection")
+    args = parser.parse_args()
+    tally = Tally()
+    if args.tier in ("all", "static"):
+        static_tier(tally)
+    if args.tier in ("all", "unit"):
+        unit_tier(tally)
+    if args.tier in ("all", "odoo"):
+        odoo_tier(tally, keep_db=args.keep_db)
+    print(tally.line())
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
