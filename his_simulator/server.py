@@ -11,7 +11,8 @@ that tests use to re-seed, change data, read the request log and inject faults:
 * ``GET /_sim/requests`` ``{"requests": [{"method", "path", "query", "at", "status"}]}``, the
   last contract requests, oldest first; ``DELETE /_sim/requests`` clears them.
 * ``PUT /_sim/faults`` ``{"endpoint", "kind", "latency_ms", "status", "retry_after",
-  "times"}`` queues a fault; ``GET`` lists and ``DELETE`` clears them. For each request the
+  "times", "after"}`` queues a fault (``after``: let that many matching requests through
+  first); ``GET`` lists and ``DELETE`` clears them. For each request the
   first queued fault whose endpoint matches (or is ``*``) applies and uses up one of its
   ``times`` (null: until cleared). ``latency_ms`` delays any kind; ``latency`` then answers
   normally, ``error`` answers ``status`` (503), ``rate_limit`` 429 with ``Retry-After``,
@@ -106,6 +107,8 @@ class FaultBook:
             "status": _optional_int(spec, "status", 503, 400, 599),
             "retry_after": _optional_int(spec, "retry_after", 1, 0),
             "times": _optional_int(spec, "times", None, 1),
+            # Let this many matching requests through first: a failure half-way through a run.
+            "after": _optional_int(spec, "after", 0, 0),
         }
         with self._lock:
             self._faults.append(fault)
@@ -116,6 +119,9 @@ class FaultBook:
         with self._lock:
             for fault in self._faults:
                 if fault["endpoint"] in ("*", endpoint):
+                    if fault["after"]:
+                        fault["after"] -= 1
+                        continue
                     if fault["times"] is not None:
                         fault["times"] -= 1
                         if fault["times"] <= 0:

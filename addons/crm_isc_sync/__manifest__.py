@@ -7,8 +7,27 @@
     "author": "Clinic Suite Contributors",
     "license": "LGPL-3",
     "depends": ["contacts", "mail"],
+    "external_dependencies": {"python": ["requests"]},
     "data": [
+        "security/security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence.xml",
+        "data/ir_cron.xml",
+        "data/ir_actions_server.xml",
+        "views/isc_sync_run_views.xml",
+        "views/isc_booking_order_views.xml",
+        "wizards/isc_sync_range_wizard_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
     ],
+    "demo": [
+        "demo/demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_isc_sync/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

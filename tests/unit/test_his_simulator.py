@@ -463,3 +463,17 @@ def test_server_fixture_uses_the_fixed_anchor(his_server):
 def test_make_server_requires_an_api_key():
     with pytest.raises(ValueError):
         make_server("127.0.0.1", 0, Store(patients=1), "")
+
+
+def test_fault_after_lets_the_first_requests_through(his_server):
+    his_server.server.faults.add({"endpoint": "health", "kind": "error", "status": 500,
+                                  "after": 2, "times": 1})
+    statuses = []
+    for _ in range(4):
+        try:
+            statuses.append(requests.get(his_server.base_url + "/api/v1/health",
+                                         headers={"X-Api-Key": his_server.api_key},
+                                         timeout=5).status_code)
+        except requests.RequestException:
+            statuses.append(None)
+    assert statuses == [200, 200, 500, 200]

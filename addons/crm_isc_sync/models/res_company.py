@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..services import his_client
+
+MANAGER_GROUP = "crm_isc_sync.group_isc_sync_manager"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    isc_his_base_url = fields.Char(
+        string="HIS base URL",
+        help="Address of the hospital information system's API, e.g. https://his.example/api/v1",
+    )
+    isc_his_api_key = fields.Char(
+        string="HIS API key",
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="Sent in the X-Api-Key header. Only Isc sync managers can see or change it.",
+    )
+    isc_his_connect_timeout = fields.Float(
+        string="HIS connect timeout (s)", default=5.0,
+        help="Seconds to wait for the HIS to accept a connection.",
+    )
+    isc_his_read_timeout = fields.Float(
+        string="HIS read timeout (s)", default=30.0,
+        help="Seconds to wait for each answer of the HIS.",
+    )
+    isc_his_page_size = fields.Integer(
+        string="HIS page size", default=1000,
+        help="Isc accounts asked from the HIS per request (at most 5000).",
+    )
+    isc_sync_max_range_days = fields.Integer(
+        string="Longest manual sync range (days)", default=366,
+        help="The longest date range a user may sync at once from the contact list.",
+    )
+    isc_sync_watermark = fields.Datetime(
+        string="Isc accounts synced up to", copy=False, readonly=True,
+        help="End of the last range the daily sync fully completed; the next run starts "
+             "there, less a small overlap.",
+    )
+
+    @api.constrains("isc_his_connect_timeout", "isc_his_read_timeout", "isc_his_page_size",
+                    "isc_sync_max_range_days")
+    def _check_isc_his_settings(self):
+        for company in self:
+            if company.isc_his_connect_timeout <= 0 or company.isc_his_read_timeout <= 0:
+                raise ValidationError(self.env._("HIS timeouts must be greater than zero."))
+            if not 1 <= company.isc_his_page_size <= 5000:
+                raise ValidationError(self.env._("The HIS page size must be between 1 and 5000."))
+            if company.isc_sync_max_range_days < 1:
+                raise ValidationError(
+                    self.env._("The longest manual sync range must be at least one day."))
+
+    @api.constrains("isc_his_base_url")
+    def _check_isc_his_base_url(self):
+        for company in self.filtered("isc_his_base_url"):
+            if not company.isc_his_base_url.startswith(("http://", "https://")):
+                raise ValidationError(
+                    self.env._("The HIS base URL must start with http:// or https://."))
+
+    def _isc_his_client(self):
+        """A client for this company's HIS; the key is read with superuser rights."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.isc_his_base_url or not company.isc_his_api_key:
+            raise ValidationError(self.env._(
+                "The HIS connection of %(company)s is not configured: set its base URL and "
+                "API key in Settings > Isc accounts.", company=self.name))
+        return his_client.HisClient(
+            company.isc_his_base_url,
+            company.isc_his_api_key,
+            connect_timeout=company.isc_his_connect_timeout,
+            read_timeout=company.isc_his_read_timeout,
+        )
+
+    def _isc_his_error_message(self, error):
+        """A translated sentence for a HIS failure, for users and for the sync log."""
+        env = self.env
+        reason = getattr(error, "reason", str(error))
+        if isinstance(error, his_client.HisAuthError):
+            return env._("The HIS refused the API key (check it in Settings).")
+        if isinstance(error, his_client.HisConnectionError):
+            return env._("The HIS could not be reached or did not answer in time "
+                         "(%(reason)s).", reason=reason)
+        if isinstance(error, his_client.HisBadResponse):
+            return env._("The HIS sent an answer that could not be read (%(reason)s).",
+                         reason=reason)
+        if isinstance(error, his_client.HisRejected):
+            return env._("The HIS refused the request: %(message)s",
+                         message=error.message or reason)
+        if isinstance(error, his_client.HisRecordError):
+            return env._("Malformed account from the HIS: %(reason)s", reason=reason)
+        return env._("HIS error: %(reason)s", reason=reason)

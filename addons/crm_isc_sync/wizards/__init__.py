@@ -1,0 +1,1 @@
+from . import isc_sync_range_wizard
