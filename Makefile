@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-odoo run his-simulator bench-isc-sync bench-slots load-booking clean-test-dbs
+.PHONY: setup test test-static test-unit test-odoo run his-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -25,5 +25,5 @@ run:
 his-simulator:
 	$(PYTHON) -m his_simulator --host 127.0.0.1 --port 8899 --api-key demo-his-key --patients 1000
 
-clean-test-dbs:
-	$(PYTHON) tests/odoo_tier.py --drop-test-dbs
+bench-isc-sync:
+	bash scripts/bench.sh tests/bench/bench_isc_sync.py

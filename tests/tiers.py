@@ -269,7 +269,12 @@ def main():
                         choices=["all", "static", "unit", "odoo"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
+    parser.add_argument("--write-conf", action="store_true",
+                        help="only write var/odoo-test.conf (used by the benchmarks)")
     args = parser.parse_args()
+    if args.write_conf:
+        write_test_conf()
+        return 0
     tally = Tally()
     if args.tier in ("all", "static"):
         static_tier(tally)

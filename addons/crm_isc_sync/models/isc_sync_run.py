@@ -80,6 +80,7 @@ class IscSyncRun(models.Model):
     @api.model
     def _cron_process_queue(self):
         """Background worker: queued or interrupted runs, e.g. large manual ranges."""
+        self = self.with_context(isc_background=True)
         for company in self.search([("state", "in", ("queued", "running"))]).company_id:
             self._process_queue(company)
 
@@ -238,7 +239,7 @@ class IscSyncRun(models.Model):
 
     def _notify_done(self):
         """Tell the user who started a background run how it ended."""
-        if self.mode != "range" or not self.env.context.get("ir_cron_progress_id"):
+        if self.mode != "range" or not self.env.context.get("isc_background"):
             return
         self.user_id._bus_send("simple_notification", {
             "type": "success" if self.state == "done" else "danger",

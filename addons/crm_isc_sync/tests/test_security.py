@@ -58,3 +58,8 @@ class TestSecurity(IscSyncCase):
         self.patient(12).with_user(self.isc_user).action_isc_sync_account()
         self.assertEqual(len(Run.with_user(self.isc_manager).search(
             [("user_id", "in", (self.isc_user | self.isc_manager).ids)])), 2)
+
+    def test_only_managers_change_the_api_key(self):
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.isc_user).write({"isc_his_api_key": "stolen"})
+        self.assertEqual(self.company.isc_his_api_key, "test-his-key")

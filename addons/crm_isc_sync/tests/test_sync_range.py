@@ -145,3 +145,14 @@ class TestSyncRange(IscSyncCase):
             other.close()
         self.env["isc.sync.run"]._cron_process_queue()
         self.assertEqual(run.state, "done")
+
+    def test_user_is_notified_when_a_background_sync_ends(self):
+        run, _action = self.sync(*self.full_range(), isc_inline_seconds=0)
+        self.env.cr.precommit.data.pop("bus.bus.values", None)
+        self.env["isc.sync.run"]._cron_process_queue()
+        self.assertEqual(run.state, "done")
+        # Notifications are written at commit: read what is waiting for it.
+        [note] = [n for n in self.env.cr.precommit.data.get("bus.bus.values", [])
+                  if "Isc account sync finished" in n["message"]]
+        self.assertIn(f'"res.partner",{self.isc_user.partner_id.id}]', note["channel"])
+        self.assertIn(f"{run.count_updated} updated", note["message"])
