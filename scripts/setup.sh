@@ -48,7 +48,8 @@ install_system_packages() {
 }
 
 pip_install() {
-    PIP_CONSTRAINT="$PIP_CONSTRAINTS" "$PY" -m pip install -q --disable-pip-version-check "$@"
+    PIP_CONSTRAINT="$PIP_CONSTRAINTS" "$PY" -m pip install -q --disable-pip-version-check \
+        --root-user-action=ignore "$@"
 }
 
 # --- 2. Odoo 19 ---------------------------------------------------------------------------
@@ -72,7 +73,7 @@ install_odoo_tree() {
 
 install_odoo() {
     if odoo_importable; then
-        say "odoo: 19.0 already importable by $PY ($("$PY" -c 'import odoo, os; print(os.path.dirname(odoo.__file__))'))"
+        say "odoo: 19.0 already importable by $PY (from $("$PY" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))'))"
         return 0
     fi
     if [ -n "${ODOO_SRC:-}" ]; then

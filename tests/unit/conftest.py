@@ -38,12 +38,6 @@ PATIENTS = 200  # with the default ratio 0.9: BN000001..BN000180 have an account
 ANCHOR = datetime(2025, 1, 31, 12, 0, 0)  # naive UTC; seeded updates lie in the 30 days before
 
 
-@pytest.fixture(scope="session", autouse=True)
-def load_registry():
-    """Replaces pytest-odoo's fixture of that name, which needs an Odoo database."""
-    yield
-
-
 class HisServer(NamedTuple):
     base_url: str
     store: object  # his_simulator.store.Store

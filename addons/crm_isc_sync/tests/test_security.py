@@ -18,7 +18,9 @@ class TestSecurity(IscSyncCase):
             with self.assertRaises(AccessError):
                 company.read(["isc_his_api_key"])
             self.assertNotIn("isc_his_api_key", company.fields_get())
-            self.assertNotIn("isc_his_api_key", company.read()[0])
+            with self.assertRaises(AccessError):
+                company.search_read([("id", "=", self.company.id)], ["isc_his_api_key"])
+            self.assertNotIn("isc_his_api_key", company.read(["name", "isc_his_base_url"])[0])
         self.assertEqual(self.company.with_user(self.isc_manager).isc_his_api_key, "test-his-key")
 
     def test_api_key_is_not_in_the_settings_view_of_a_non_manager(self):
