@@ -47,6 +47,22 @@ install_system_packages() {
         || warn "could not install ${missing[*]} (need root or sudo); install them by hand"
 }
 
+# Odoo turns its CSS right-to-left for Hebrew with rtlcss, an npm package.
+install_rtlcss() {
+    if command -v rtlcss >/dev/null 2>&1; then
+        say "rtlcss: present"
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm || true
+    fi
+    if command -v npm >/dev/null 2>&1 && as_root npm install -g --silent rtlcss; then
+        say "rtlcss: installed"
+    else
+        warn "could not install rtlcss (npm install -g rtlcss): Hebrew pages will not be mirrored"
+    fi
+}
+
 pip_install() {
     PIP_CONSTRAINT="$PIP_CONSTRAINTS" "$PY" -m pip install -q --disable-pip-version-check \
         --root-user-action=ignore "$@"
@@ -137,6 +153,7 @@ start_postgresql() {
 }
 
 install_system_packages
+install_rtlcss
 say "python: installing requirements.txt"
 pip_install -r requirements.txt
 install_odoo

@@ -17,7 +17,18 @@
         "auth_signup",
     ],
     "data": [
+        "security/clinic_portal_security.xml",
         "security/ir.model.access.csv",
+        "data/clinic_client_status_data.xml",
+        "views/clinic_config_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/clinic_portal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

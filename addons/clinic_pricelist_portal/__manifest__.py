@@ -9,6 +9,10 @@
     "depends": ["product", "payment"],
     "data": [
         "security/ir.model.access.csv",
+        "views/product_template_views.xml",
+    ],
+    "demo": [
+        "demo/product_demo.xml",
     ],
     "installable": True,
 }

@@ -1,0 +1,27 @@
+from odoo.fields import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class ClinicPortalCase(TransactionCase):
+    """A fresh company with the module's defaults, staff and a portal patient."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "Test Clinic"})
+        cls.env.user.company_ids = [Command.link(cls.company.id)]
+        cls.calendar = cls.env["resource.calendar"].create({
+            "name": "Clinic hours", "company_id": cls.company.id,
+        })
+        cls.staff = new_test_user(
+            cls.env, login="clinic_staff", name="Clinic Staff", groups="base.group_user",
+            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.clinic_admin = new_test_user(
+            cls.env, login="clinic_admin", name="Clinic Admin",
+            groups="base.group_user,clinic_portal.group_clinic_admin",
+        )
+        cls.patient = new_test_user(
+            cls.env, login="clinic_patient", name="Clinic Patient", groups="base.group_portal",
+        )
+        cls.status_interested = cls.env.ref("clinic_portal.client_status_interested")

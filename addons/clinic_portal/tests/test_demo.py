@@ -1,0 +1,53 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemoClinic(TransactionCase):
+    """The demo data mirrors the seed's example clinic (the test tier installs with demo)."""
+
+    def test_demo_settings_are_the_seed_example(self):
+        company = self.env.ref("base.main_company")
+        self.assertEqual(company.name, "Our Clinic")
+        self.assertTrue(company.clinic_portal_enabled)
+        self.assertEqual(company.clinic_portal_min_hours_new, 48)
+        self.assertEqual(company.clinic_portal_min_hours_change, 24)
+        self.assertEqual(company.clinic_portal_makeup_sessions, 14)
+        self.assertEqual(company.clinic_portal_service_types, "both")
+        self.assertEqual(company.clinic_portal_plan_alias, "Service from it")
+        self.assertEqual(company.clinic_portal_new_client_department_id.name, "General")
+        self.assertEqual(company._clinic_portal_new_client_company(), company)
+        self.assertEqual(company.clinic_portal_new_client_status_id,
+                         self.env.ref("clinic_portal.client_status_interested"))
+        shown = company.clinic_registration_field_ids.filtered("show").mapped("field_name")
+        self.assertCountEqual(shown, ["birthdate", "national_id", "gender", "home_phone",
+                                      "email", "health_fund"])
+
+    def test_demo_mandatory_forms_and_frequencies(self):
+        forms = self.env.ref("base.main_company").clinic_mandatory_form_ids.sorted("sequence")
+        self.assertEqual(
+            [(form.survey_id.title, form.frequency) for form in forms],
+            [("Health questionnaire", "yearly"), ("Nutrition questionnaire", "new_clients"),
+             ("Intake", "once")])
+
+    def test_demo_staff_three_bookable_one_not(self):
+        bookable = self.env["res.users"].search([("clinic_portal_bookable", "=", True)])
+        for xmlid in ("user_dani_arviv", "user_maya_cohen", "user_yossi_levi"):
+            user = self.env.ref(f"clinic_portal.{xmlid}")
+            self.assertIn(user, bookable)
+            self.assertTrue(user.resource_calendar_id)
+        self.assertNotIn(self.env.ref("clinic_portal.user_rina_frontdesk"), bookable)
+
+    def test_demo_services_cover_each_payment_kind(self):
+        partner = self.env.ref("clinic_portal.partner_noa_mizrahi")
+        payments = {}
+        for xmlid in ("product_service_consultation", "product_service_physiotherapy",
+                      "product_service_intro_call", "product_service_case_review"):
+            product = self.env.ref(f"clinic_pricelist_portal.{xmlid}").product_variant_id
+            offer = product._clinic_portal_offer(partner)
+            payments[xmlid] = (offer["visible"], offer["payment"])
+        self.assertEqual(payments, {
+            "product_service_consultation": (True, "prepayment"),
+            "product_service_physiotherapy": (True, "guarantee"),
+            "product_service_intro_call": (True, "none"),
+            "product_service_case_review": (False, "none"),
+        })
