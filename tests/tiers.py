@@ -38,17 +38,17 @@ class Tally:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
-def run(cmd, log=None, timeout=3600):
+def run(cmd, log=None, timeout=3600, cwd=ROOT):
     """Run a command from the project root; return (exit code, output).
 
     With ``log``, the output streams into that file as it comes, so a long run can be followed.
     """
     if not log:
-        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout, text=True, check=False,
+        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, text=True, check=False,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return proc.returncode, proc.stdout
     with open(log, "w") as fh:
-        proc = subprocess.run(cmd, cwd=ROOT, timeout=timeout, check=False,
+        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, check=False,
                               stdout=fh, stderr=subprocess.STDOUT)
     return proc.returncode, Path(log).read_text(errors="replace")
 
@@ -218,6 +218,8 @@ def odoo_tier(tally, keep_db=False):
         tally.add(failed=1)
     report_step(tally, "install (no WARNING/ERROR from our modules)", code, problems, log)
 
+    pytest_odoo_step(tally, conf, db)
+
     log = VAR / "odoo-upgrade.log"
     code, out = run(odoo_cmd(conf, db) + ["-u", modules, "--stop-after-init", "--no-http",
                                           "--log-level=info"], log=log)
@@ -235,6 +237,26 @@ def odoo_tier(tally, keep_db=False):
         print(f"  database kept: {db}")
     else:
         drop_db(conf, db)
+
+
+def pytest_odoo_step(tally, conf, db):
+    """The TransactionCase tests again, under pytest-odoo: both runners must agree."""
+    files = sorted(
+        str(path.relative_to(ADDONS_DIR))
+        for module in OUR_MODULES
+        for path in (ADDONS_DIR / module / "tests").glob("test_*.py")
+        if "HttpCase" not in path.read_text())
+    log = VAR / "odoo-pytest.log"
+    code, out = run([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--odoo-config={conf}",
+                     f"--odoo-database={db}", *files], log=log, cwd=ADDONS_DIR)
+    summary = re.findall(r"^(?:=+ )?(\d+) passed.*$", out, re.M)
+    if code == 0 and summary:
+        print(f"  pytest-odoo: {summary[-1]} TransactionCase tests passed ({len(files)} files)")
+        tally.add(passed=1)
+    else:
+        print(f"  pytest-odoo: FAILED (exit {code}, log {log.relative_to(ROOT)})")
+        print("\n".join(out.splitlines()[-15:]))
+        tally.add(failed=1)
 
 
 def pg_connect(conf, dbname):
