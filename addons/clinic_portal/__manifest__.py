@@ -26,9 +26,12 @@
         "views/res_partner_views.xml",
         "views/product_template_views.xml",
         "views/menus.xml",
+        "views/registration_templates.xml",
+        "views/res_partner_forms_views.xml",
     ],
     "demo": [
         "demo/clinic_portal_demo.xml",
+        "demo/survey_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

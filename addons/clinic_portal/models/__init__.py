@@ -9,3 +9,4 @@ from . import res_users
 from . import resource_resource
 from . import res_partner
 from . import product_template
+from . import clinic_registration

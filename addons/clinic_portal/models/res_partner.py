@@ -1,4 +1,7 @@
-from odoo import fields, models
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -34,3 +37,63 @@ class ResPartner(models.Model):
     clinic_home_phone = fields.Char(string="Home phone")
     clinic_father_phone = fields.Char(string="Father's phone")
     clinic_mother_phone = fields.Char(string="Mother's phone")
+
+    clinic_forms_summary = fields.Html(
+        string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
+        help="The client-portal forms this client completed, and when.")
+
+    def _clinic_completed_forms(self):
+        """{survey: last completion datetime} of this contact's finished surveys."""
+        self.ensure_one()
+        groups = self.env["survey.user_input"].sudo()._read_group(
+            [("partner_id", "=", self.id), ("state", "=", "done"), ("test_entry", "=", False)],
+            ["survey_id"], ["end_datetime:max", "write_date:max"])
+        return {survey: end or written for survey, end, written in groups}
+
+    def _clinic_forms_due(self, product=None):
+        """Surveys this client must complete now, in the company's order.
+
+        once: never completed; yearly: not completed in the last 12 months; new_clients:
+        never completed and no past appointment. A service's own required form is due until
+        completed once.
+        """
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        forms = company.sudo().clinic_mandatory_form_ids
+        required = product.sudo().clinic_required_survey_id if product else None
+        if not forms and not required:
+            return self.env["survey.survey"]
+        done = self._clinic_completed_forms()
+        now = fields.Datetime.now()
+        due = self.env["survey.survey"].sudo()
+        for form in forms:
+            last = done.get(form.survey_id)
+            if form.frequency == "once":
+                needed = not last
+            elif form.frequency == "yearly":
+                needed = not last or last < now - relativedelta(months=12)
+            else:
+                needed = not last and not self._clinic_has_past_appointment(now)
+            if needed and form.survey_id.active:
+                due |= form.survey_id
+        if required and required.active and not done.get(required):
+            due |= required
+        return due
+
+    def _clinic_has_past_appointment(self, now):
+        return bool(self.env["calendar.event"].sudo().search_count(
+            [("partner_ids", "in", self.ids), ("stop", "<", now)], limit=1))
+
+    @api.depends_context("lang")
+    def _compute_clinic_forms_summary(self):
+        for partner in self:
+            if not partner.id:
+                partner.clinic_forms_summary = False
+                continue
+            done = partner._clinic_completed_forms()
+            rows = Markup("").join(
+                Markup("<li>%s — %s</li>") % (
+                    escape(survey.title),
+                    fields.Datetime.context_timestamp(partner, when).strftime("%Y-%m-%d %H:%M"))
+                for survey, when in sorted(done.items(), key=lambda item: item[1], reverse=True))
+            partner.clinic_forms_summary = Markup("<ul>%s</ul>") % rows if rows else False

@@ -5,3 +5,6 @@ from . import test_partner
 from . import test_access
 from . import test_demo
 from . import test_settings_tour
+from . import test_registration
+from . import test_mandatory_forms
+from . import test_registration_tour

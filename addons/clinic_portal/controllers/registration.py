@@ -1,0 +1,77 @@
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from ..services import registration_rules as rules
+
+OPTIONAL_FIELDS = ("birthdate", "national_id", "gender", "mobile2", "home_phone",
+                   "father_phone", "mother_phone", "email", "health_fund")
+
+
+def registration_open(company):
+    company = company.sudo()
+    return company.clinic_portal_enabled and company.clinic_portal_allow_registration
+
+
+class ClinicRegistrationController(http.Controller):
+    def _error_messages(self):
+        env = request.env
+        return {
+            rules.REQUIRED: env._("This field is required."),
+            rules.BAD_PHONE: env._("Enter a phone number of 9 to 15 digits."),
+            rules.BAD_EMAIL: env._("Enter a valid e-mail address."),
+            rules.BAD_NATIONAL_ID: env._("This national ID number is not valid (check digit)."),
+            rules.BAD_DATE: env._("Enter the date as year-month-day."),
+            rules.FUTURE_DATE: env._("The date of birth must be in the past."),
+            rules.TOO_OLD: env._("Check the year of birth."),
+            "bad_choice": env._("Choose one of the options."),
+        }
+
+    def _render(self, company, values=None, errors=None, known=False):
+        shown, required = request.env["clinic.registration"].sudo()._clinic_form_fields(company)
+        labels = dict(request.env["clinic.registration.field"]._fields["field_name"]
+                      ._description_selection(request.env))
+        messages = self._error_messages()
+        return request.render("clinic_portal.registration_page", {
+            "values": values or {},
+            "errors": {name: messages.get(code, code) for name, code in (errors or {}).items()},
+            "known": known,
+            "optional_fields": [name for name in OPTIONAL_FIELDS if name in shown],
+            "required_fields": required,
+            "labels": labels,
+            "genders": request.env["res.partner"]._fields["clinic_gender"]
+            ._description_selection(request.env),
+            "health_funds": request.env["clinic.health.fund"].sudo().search([]),
+        })
+
+    @http.route("/clinic/register", type="http", auth="public", website=True, sitemap=False,
+                methods=["GET", "POST"])
+    def register(self, **post):
+        company = request.website.company_id
+        if not registration_open(company):
+            raise NotFound()
+        if not request.env.user._is_public():
+            return request.redirect("/my")
+        if request.httprequest.method != "POST":
+            return self._render(company)
+        values = {name: post.get(name, "") for name in
+                  ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
+        partner, errors, known = request.env["clinic.registration"].sudo()._clinic_register(
+            values, company)
+        if errors or known:
+            return self._render(company, values, errors, known)
+        url = partner.with_context(relative_url=True)._get_signup_url_for_action(
+            url="/my")[partner.id]
+        return request.redirect(url)
+
+
+class ClinicFormsPortal(CustomerPortal):
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        user = request.env.user
+        if not user._is_public():
+            values["clinic_forms_due"] = user.partner_id.sudo()._clinic_forms_due()
+        return values

@@ -1,0 +1,96 @@
+import { registry } from "@web/core/registry";
+
+function fillForm(title) {
+    return [
+        {
+            content: `Open the form "${title}" from the notice`,
+            trigger: `.o_clinic_forms_due a.o_clinic_form_due_link:contains('${title}')`,
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Start the form",
+            trigger: "button[value='start']:not(.disabled)",
+            run: "click",
+        },
+        {
+            content: "Answer its question",
+            trigger: "div.js_question-wrapper input",
+            run: "edit Fine, thank you",
+        },
+        {
+            content: "Submit the form",
+            trigger: "button[value='finish']:not(.disabled)",
+            run: "click",
+        },
+        {
+            content: "Confirm the submission",
+            trigger: ".modal-footer button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "The form is done",
+            trigger: ".o_survey_finished",
+            run() {
+                window.location.href = "/my";
+            },
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the portal home",
+            trigger: ".o_portal_my_home",
+        },
+    ];
+}
+
+// A Hebrew-speaking prospect registers, sets a password, fills the three forms due.
+registry.category("web_tour.tours").add("clinic_portal_registration", {
+    url: "/he/clinic/register",
+    steps: () => [
+        {
+            content: "The registration page is in Hebrew, right to left",
+            trigger: ".o_clinic_registration_form",
+            run() {
+                const lang = document.documentElement.lang;
+                const direction = getComputedStyle(document.body).direction;
+                if (direction !== "rtl" || !lang.startsWith("he")) {
+                    throw new Error(`expected a Hebrew RTL page, got ${lang} ${direction}`);
+                }
+            },
+        },
+        { trigger: "input[name='first_name']", run: "edit דנה" },
+        { trigger: "input[name='last_name']", run: "edit לוי" },
+        { trigger: "input[name='mobile']", run: "edit 050-7654321" },
+        { trigger: "input[name='national_id']", run: "edit 123456782" },
+        { trigger: "input[name='email']", run: "edit dana.tour@example.com" },
+        {
+            content: "Register",
+            trigger: ".o_clinic_registration_form button[type='submit']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Odoo's own sign-up page asks for a password",
+            trigger: "form.oe_signup_form input[name='password']",
+            run: "edit Dana-Tour-2026!",
+        },
+        { trigger: "input[name='confirm_password']", run: "edit Dana-Tour-2026!" },
+        {
+            content: "Create the account",
+            trigger: "form.oe_signup_form button[type='submit']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Landed on the portal, three forms are due",
+            trigger: ".o_clinic_forms_due:has(li:nth-child(3))",
+        },
+        ...fillForm("Tour health"),
+        ...fillForm("Tour nutrition"),
+        ...fillForm("Tour intake"),
+        {
+            content: "No form is due any more",
+            trigger: ".o_portal_my_home:not(:has(.o_clinic_forms_due))",
+        },
+    ],
+});

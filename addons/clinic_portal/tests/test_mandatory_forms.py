@@ -1,0 +1,80 @@
+from datetime import datetime, timedelta
+
+from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestMandatoryForms(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.ref("base.main_company")
+        Survey = cls.env["survey.survey"]
+        cls.health = Survey.create({"title": "Health check (test)"})
+        cls.nutrition = Survey.create({"title": "Nutrition (test)"})
+        cls.intake = Survey.create({"title": "Intake (test)"})
+        cls.consent = Survey.create({"title": "Laser consent (test)"})
+        cls.company.write({"clinic_portal_enabled": True, "clinic_mandatory_form_ids": [
+            (5, 0, 0),
+            (0, 0, {"survey_id": cls.health.id, "frequency": "yearly", "sequence": 1}),
+            (0, 0, {"survey_id": cls.nutrition.id, "frequency": "new_clients", "sequence": 2}),
+            (0, 0, {"survey_id": cls.intake.id, "frequency": "once", "sequence": 3}),
+        ]})
+        cls.user = new_test_user(cls.env, login="forms_patient", groups="base.group_portal",
+                                 password="forms_patient-2026")
+        cls.patient = cls.user.partner_id
+        cls.patient.company_id = cls.company
+        cls.service = cls.env["product.product"].create({
+            "name": "Laser (test)", "type": "service",
+            "clinic_required_survey_id": cls.consent.id})
+
+    def complete(self, survey, when):
+        with freeze_time(when):
+            answer = survey._create_answer(partner=self.patient)
+            answer._mark_done()
+        return answer
+
+    def test_a_new_client_has_every_form_due(self):
+        self.assertEqual(self.patient._clinic_forms_due(),
+                         self.health | self.nutrition | self.intake)
+
+    def test_once_is_due_until_completed(self):
+        self.complete(self.intake, datetime.now())
+        self.assertNotIn(self.intake, self.patient._clinic_forms_due())
+
+    def test_yearly_is_due_again_after_twelve_months(self):
+        self.complete(self.health, datetime(2025, 1, 10, 9, 0))
+        with freeze_time("2025-12-20 09:00:00"):
+            self.assertNotIn(self.health, self.patient._clinic_forms_due())
+        with freeze_time("2026-01-11 09:00:00"):
+            self.assertIn(self.health, self.patient._clinic_forms_due())
+
+    def test_new_clients_only_is_not_asked_of_a_client_with_a_past_appointment(self):
+        self.assertIn(self.nutrition, self.patient._clinic_forms_due())
+        start = datetime.now() - timedelta(days=10)
+        self.env["calendar.event"].create({
+            "name": "Earlier visit", "start": start, "stop": start + timedelta(hours=1),
+            "partner_ids": [(4, self.patient.id)]})
+        self.assertNotIn(self.nutrition, self.patient._clinic_forms_due())
+
+    def test_a_services_own_form_is_due_before_booking_it(self):
+        self.assertIn(self.consent, self.patient._clinic_forms_due(self.service))
+        self.assertNotIn(self.consent, self.patient._clinic_forms_due())
+        self.complete(self.consent, datetime.now())
+        self.assertNotIn(self.consent, self.patient._clinic_forms_due(self.service))
+
+    def test_portal_home_lists_the_forms_due_with_their_links(self):
+        self.authenticate("forms_patient", "forms_patient-2026")
+        page = self.url_open("/my").text
+        self.assertIn("o_clinic_forms_due", page)
+        for survey in (self.health, self.nutrition, self.intake):
+            self.assertIn(survey.get_start_url(), page)
+        for survey in (self.health, self.nutrition, self.intake):
+            self.complete(survey, datetime.now())
+        self.assertNotIn("o_clinic_forms_due", self.url_open("/my").text)
+
+    def test_staff_see_which_forms_were_completed_when(self):
+        self.complete(self.intake, datetime(2026, 3, 4, 10, 0))
+        self.patient.invalidate_recordset(["clinic_forms_summary"])
+        self.assertIn("Intake (test)", self.patient.clinic_forms_summary)
+        self.assertIn("2026-03-04", self.patient.clinic_forms_summary)

@@ -1,0 +1,43 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationTour(HttpCase):
+    """A Hebrew-speaking prospect registers and fills the mandatory forms, in the browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        lang = cls.env["res.lang"]._activate_lang("he_IL")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["base", "web", "website", "portal", "auth_signup", "survey", "clinic_portal"],
+            ["he_IL"])
+        website = cls.env["website"].get_current_website()
+        website.write({"language_ids": [(4, lang.id)], "default_lang_id": lang.id})
+        cls.company = website.company_id
+        rows = cls.company.clinic_registration_field_ids
+        rows.write({"show": False, "required": False})
+        rows.filtered(lambda r: r.field_name in ("national_id", "email")).write(
+            {"show": True, "required": True})
+        forms = []
+        for sequence, (title, frequency) in enumerate(
+                (("Tour health", "yearly"), ("Tour nutrition", "new_clients"),
+                 ("Tour intake", "once"))):
+            survey = cls.env["survey.survey"].create({
+                "title": title, "questions_layout": "one_page",
+                "question_and_page_ids": [(0, 0, {"title": "How are you?",
+                                                    "question_type": "char_box"})],
+            })
+            forms.append((0, 0, {"survey_id": survey.id, "frequency": frequency,
+                                 "sequence": sequence}))
+        cls.company.write({"clinic_portal_enabled": True,
+                           "clinic_portal_allow_registration": True,
+                           "clinic_mandatory_form_ids": [(5, 0, 0), *forms]})
+
+    def test_tour_prospect_registers_and_fills_the_forms(self):
+        self.start_tour("/he/clinic/register", "clinic_portal_registration")
+        partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
+        self.assertEqual(len(partner), 1)
+        self.assertEqual(partner.lang, "he_IL")
+        self.assertTrue(partner.user_ids)
+        self.assertFalse(partner._clinic_forms_due())
