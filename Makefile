@@ -27,3 +27,11 @@ his-simulator:
 
 bench-isc-sync:
 	bash scripts/bench.sh tests/bench/bench_isc_sync.py
+
+.PHONY: bench-slots load-booking
+
+bench-slots:
+	bash scripts/bench.sh tests/bench/bench_slots.py
+
+load-booking:
+	bash scripts/bench.sh tests/load/load_booking.py

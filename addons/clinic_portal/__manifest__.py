@@ -28,6 +28,8 @@
         "views/menus.xml",
         "views/registration_templates.xml",
         "views/res_partner_forms_views.xml",
+        "views/calendar_event_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/clinic_portal_demo.xml",

@@ -10,3 +10,5 @@ from . import resource_resource
 from . import res_partner
 from . import product_template
 from . import clinic_registration
+from . import calendar_event
+from . import clinic_booking

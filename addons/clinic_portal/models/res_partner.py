@@ -97,3 +97,21 @@ class ResPartner(models.Model):
                     fields.Datetime.context_timestamp(partner, when).strftime("%Y-%m-%d %H:%M"))
                 for survey, when in sorted(done.items(), key=lambda item: item[1], reverse=True))
             partner.clinic_forms_summary = Markup("<ul>%s</ul>") % rows if rows else False
+
+    def _clinic_booking_blockers(self, product):
+        """Why this client cannot book ``product`` in the client portal yet.
+
+        Hook for registration and mandatory forms: each reason is a translated message the
+        booking pages show, and booking is refused while any remains.
+
+        :param product: the service (``product.product``) being booked
+        :returns: list of translated messages; empty: nothing blocks the booking
+        """
+        self.ensure_one()
+        blockers = []
+        due = self._clinic_forms_due(product)
+        if due:
+            blockers.append(self.env._(
+                "Please fill in these forms before booking: %(forms)s",
+                forms=", ".join(due.mapped("title"))))
+        return blockers

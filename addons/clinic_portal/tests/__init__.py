@@ -8,3 +8,7 @@ from . import test_settings_tour
 from . import test_registration
 from . import test_mandatory_forms
 from . import test_registration_tour
+from . import test_booking_rules
+from . import test_availability_queries
+from . import test_booking_controller
+from . import test_booking_tours

@@ -1,6 +1,9 @@
 from datetime import datetime, timedelta
 
-from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, TransactionCase, freeze_time, new_test_user, tagged
+
+from .booking_common import NOW, BookingSetup, utc
 
 
 @tagged("post_install", "-at_install")
@@ -78,3 +81,26 @@ class TestMandatoryForms(HttpCase):
         self.patient.invalidate_recordset(["clinic_forms_summary"])
         self.assertIn("Intake (test)", self.patient.clinic_forms_summary)
         self.assertIn("2026-03-04", self.patient.clinic_forms_summary)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestBookingWaitsForForms(BookingSetup, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_booking(cls.env)
+        cls.intake = cls.env["survey.survey"].create({"title": "Intake before booking"})
+        cls.company.sudo().clinic_mandatory_form_ids = [
+            (0, 0, {"survey_id": cls.intake.id, "frequency": "once"})]
+
+    def test_booking_is_refused_on_the_server_while_a_form_is_due(self):
+        events = self.env["calendar.event"].search_count([])
+        with self.assertRaisesRegex(UserError, "Intake before booking"):
+            self._book(utc(2026, 3, 3, 9))
+        self.assertEqual(self.env["calendar.event"].search_count([]), events)
+
+    def test_a_completed_form_unlocks_booking_at_once(self):
+        self.intake._create_answer(partner=self.patient)._mark_done()
+        event = self._book(utc(2026, 3, 3, 9))
+        self.assertIn(self.patient, event.partner_ids)

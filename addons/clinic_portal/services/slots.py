@@ -1,0 +1,195 @@
+"""Slot arithmetic and booking policy of the client portal: plain values in, plain values out.
+
+No Odoo import: the booking model gathers working periods and busy times in a fixed number of
+queries and calls these functions, which the unit tier tests in milliseconds.
+
+Datetimes are timezone-aware; intervals are ``(start, end)`` tuples with ``start < end``.
+"""
+
+from collections import OrderedDict
+from datetime import UTC, datetime, time, timedelta
+
+# Later windows the patient can page to, each of the default range in days.
+MAX_WINDOW_PAGES = 12
+
+
+def normalize(intervals):
+    """Sort intervals and merge those that overlap or touch; empty ones are dropped."""
+    merged = []
+    for start, end in sorted((s, e) for s, e in intervals if s < e):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def subtract(intervals, removed):
+    """``intervals`` minus ``removed``: the parts of ``intervals`` that no removed one covers."""
+    removed = normalize(removed)
+    result = []
+    for start, end in normalize(intervals):
+        cursor = start
+        for r_start, r_end in removed:
+            if r_end <= cursor:
+                continue
+            if r_start >= end:
+                break
+            if r_start > cursor:
+                result.append((cursor, r_start))
+            cursor = max(cursor, r_end)
+            if cursor >= end:
+                break
+        if cursor < end:
+            result.append((cursor, end))
+    return result
+
+
+def overlaps(start, end, intervals):
+    """Whether ``[start, end)`` shares any instant with one of ``intervals``."""
+    return any(s < end and start < e for s, e in intervals)
+
+
+def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
+               prevent_gaps=False, parallel=False, blocking=None):
+    """Start times of the slots of one staff calendar.
+
+    :param work: working periods (attendances minus leaves)
+    :param busy: appointments of the staff calendar: they take their time (unless
+        ``parallel``) and, with ``prevent_gaps``, slots may touch them
+    :param timedelta duration: the whole service must fit in free time
+    :param timedelta step: distance between offered starts in a free period (default:
+        ``duration``)
+    :param not_before: earliest start (minimum notice, start of the search window)
+    :param not_after: latest start, excluded (end of the search window)
+    :param bool prevent_gaps: offer only slots that start at a working-period start or at the
+        end of an appointment, or end at a working-period end or at the start of an appointment
+    :param bool parallel: appointments may overlap in this calendar, so ``busy`` takes no time
+    :param blocking: other unavailable times that are no anchor for ``prevent_gaps`` (the
+        patient's own appointments elsewhere)
+    :returns: sorted list of distinct slot starts (UTC)
+    """
+    step = step or duration
+    if duration <= timedelta(0) or step <= timedelta(0):
+        raise ValueError("duration and step must be positive")
+    work = [(_utc(s), _utc(e)) for s, e in normalize(work)]
+    busy = [(_utc(s), _utc(e)) for s, e in normalize(busy)]
+    blocking = [(_utc(s), _utc(e)) for s, e in normalize(blocking or [])]
+    not_before = not_before and _utc(not_before)
+    not_after = not_after and _utc(not_after)
+    free = work if parallel else subtract(work, busy)
+    if prevent_gaps:
+        starts_ok, ends_ok = _anchors(work, busy)
+        candidates = starts_ok | {end - duration for end in ends_ok}
+    else:
+        candidates = set()
+        for piece_start, piece_end in free:
+            cursor = piece_start
+            while cursor + duration <= piece_end:
+                candidates.add(cursor)
+                cursor += step
+    slots = []
+    for start in sorted(candidates):
+        end = start + duration
+        if not_before and start < not_before or not_after and start >= not_after:
+            continue
+        if not any(s <= start and end <= e for s, e in free):
+            continue
+        if blocking and overlaps(start, end, blocking):
+            continue
+        slots.append(start)
+    return slots
+
+
+def slot_is_free(start, duration, work, busy, prevent_gaps=False, parallel=False,
+                 blocking=None):
+    """Whether ``[start, start + duration)`` may be booked in a calendar with these periods.
+
+    The check made again at submit, after the lock: the step grid does not matter there, only
+    that the whole duration is free and, with ``prevent_gaps``, that the slot touches an
+    anchor.
+    """
+    start = _utc(start)
+    end = start + duration
+    work = [(_utc(s), _utc(e)) for s, e in normalize(work)]
+    busy = [(_utc(s), _utc(e)) for s, e in normalize(busy)]
+    free = work if parallel else subtract(work, busy)
+    if not any(s <= start and end <= e for s, e in free):
+        return False
+    if blocking and overlaps(start, end, [(_utc(s), _utc(e)) for s, e in blocking]):
+        return False
+    if prevent_gaps:
+        starts_ok, ends_ok = _anchors(work, busy)
+        return start in starts_ok or end in ends_ok
+    return True
+
+
+def _anchors(work, busy):
+    """Where a slot may start and end when gaps are prevented."""
+    return ({s for s, _e in work} | {e for _s, e in busy},
+            {e for _s, e in work} | {s for s, _e in busy})
+
+
+def group_by_day(starts, tz):
+    """``{date: [local start, ...]}`` in the patient's time zone, days and times in order."""
+    days = OrderedDict()
+    for start in sorted(starts):
+        local = start.astimezone(tz)
+        days.setdefault(local.date(), []).append(local)
+    return days
+
+
+def search_window(today, start_days, range_days, page=0):
+    """First day and the day after the last day of a search window (dates, patient's time).
+
+    Page 0 starts ``start_days`` after ``today`` and lasts ``range_days``; each later page is
+    the next ``range_days``. Pages outside ``0 .. MAX_WINDOW_PAGES - 1`` are refused.
+    """
+    if not 0 <= page < MAX_WINDOW_PAGES:
+        raise ValueError("page out of range")
+    first = today + timedelta(days=start_days + page * range_days)
+    return first, first + timedelta(days=range_days)
+
+
+def window_bounds(today, start_days, range_days, tz, page=0):
+    """The search window as aware datetimes: local midnight of its first and after-last day."""
+    first, after = search_window(today, start_days, range_days, page)
+    return _local_midnight(first, tz), _local_midnight(after, tz)
+
+
+def bookable_horizon(today, start_days, range_days, tz):
+    """Earliest and latest (excluded) start any window page can offer."""
+    first, _after = search_window(today, start_days, range_days, 0)
+    _first, after = search_window(today, start_days, range_days, MAX_WINDOW_PAGES - 1)
+    return _local_midnight(first, tz), _local_midnight(after, tz)
+
+
+def earliest_new_start(now, min_hours_new):
+    """The minimum notice: a new appointment starts at or after this time."""
+    return _utc(now) + timedelta(hours=max(min_hours_new or 0, 0))
+
+
+def change_allowed(start, now, min_hours_change):
+    """Whether an appointment starting at ``start`` may still be moved or cancelled."""
+    return _utc(start) - _utc(now) >= timedelta(hours=max(min_hours_change or 0, 0))
+
+
+def future_limit_reached(future_count, limit):
+    """Whether a patient holding ``future_count`` future appointments may book no more.
+
+    ``limit`` 0 or empty: no limit.
+    """
+    return bool(limit) and future_count >= limit
+
+
+def _utc(value):
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: %r" % (value,))
+    return value.astimezone(UTC)
+
+
+def _local_midnight(day, tz):
+    naive = datetime.combine(day, time.min)
+    localize = getattr(tz, "localize", None)  # pytz zones need localize(), zoneinfo does not
+    return localize(naive) if localize else naive.replace(tzinfo=tz)

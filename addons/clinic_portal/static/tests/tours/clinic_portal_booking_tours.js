@@ -1,0 +1,164 @@
+import { registry } from "@web/core/registry";
+
+// A Hebrew-speaking patient books, reschedules and cancels in the client portal, and is
+// refused, in Hebrew, when a rule says no. The pages are right-to-left.
+const tours = registry.category("web_tour.tours");
+
+tours.add("clinic_portal_book_he", {
+    steps: () => [
+        {
+            content: "The appointments page is right-to-left and in Hebrew",
+            trigger: "#wrapwrap.o_rtl .o_clinic_appointments h3:contains('פגישות')",
+        },
+        {
+            content: "Book an appointment",
+            trigger: ".o_clinic_book_button:contains('תיאום פגישה')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the service",
+            trigger: ".o_clinic_services .o_clinic_service:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the staff member",
+            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first day with free time",
+            trigger: "h5:contains('בחירת יום') ~ .o_clinic_days .o_clinic_day:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_times .o_clinic_time:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirm",
+            trigger: ".o_clinic_confirm_button:contains('קביעת הפגישה')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The appointment is booked",
+            trigger: ".o_clinic_booked:contains('הפגישה שלך נקבעה')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_reschedule_he", {
+    steps: () => [
+        {
+            content: "Reschedule the appointment",
+            trigger: "#wrapwrap.o_rtl .o_clinic_reschedule:contains('תיאום מחדש')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the last day offered",
+            trigger: ".o_clinic_days .o_clinic_day:last",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose its last free time",
+            trigger: ".o_clinic_times .o_clinic_time:last",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirm the move",
+            trigger: ".o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The appointment was moved",
+            trigger: ".o_clinic_rescheduled:contains('הפגישה שלך הועברה')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_cancel_he", {
+    steps: () => [
+        {
+            content: "Open the cancellation form",
+            trigger: "#wrapwrap.o_rtl .o_clinic_cancel_toggle:contains('ביטול הפגישה')",
+            run: "click",
+        },
+        {
+            content: "Give a reason",
+            trigger: "#clinic_cancel_form.show textarea[name='reason']",
+            run: "edit אני בחו\"ל",
+        },
+        {
+            content: "Confirm the cancellation",
+            trigger: ".o_clinic_cancel_confirm",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The appointment is cancelled",
+            trigger: ".o_clinic_cancelled:contains('הפגישה שלך בוטלה')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_refused_notice_he", {
+    steps: () => [
+        {
+            content: "Confirm a time that is too soon (an old link)",
+            trigger: "#wrapwrap.o_rtl .o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Refused: minimum hours before a new appointment",
+            trigger: ".o_clinic_error:contains('לפחות 24 שעות מראש')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_refused_limit_he", {
+    steps: () => [
+        {
+            content: "The limit is explained when choosing a day",
+            trigger: "#wrapwrap.o_rtl .o_clinic_limit:contains('המספר המרבי')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_refused_limit_submit_he", {
+    steps: () => [
+        {
+            content: "Confirm a free time while the limit is reached",
+            trigger: "#wrapwrap.o_rtl .o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Refused: future appointments limit",
+            trigger: ".o_clinic_error:contains('המספר המרבי')",
+        },
+    ],
+});
+
+tours.add("clinic_portal_refused_change_window_he", {
+    steps: () => [
+        {
+            content: "Inside the minimum hours to make a change: no change offered, call us",
+            trigger: "#wrapwrap.o_rtl .o_clinic_change_window:contains('+972 3 555 0100')",
+        },
+        {
+            content: "No reschedule or cancel button",
+            trigger: ".o_clinic_appointment_detail:not(:has(.o_clinic_reschedule, .o_clinic_cancel_toggle))",
+        },
+    ],
+});

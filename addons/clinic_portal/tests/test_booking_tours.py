@@ -1,0 +1,81 @@
+from datetime import UTC, datetime, timedelta
+
+from odoo.tests import HttpCase, tagged
+
+from ..controllers.portal import format_start
+from .booking_common import BookingSetup
+
+
+@tagged("post_install", "-at_install")
+class TestBookingToursHebrew(BookingSetup, HttpCase):
+    """A Hebrew-speaking patient on the portal, in Chromium, right-to-left."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_booking(cls.env)
+        hebrew = cls.env["res.lang"]._activate_lang("he_IL")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["base", "web", "portal", "website", "clinic_pricelist_portal", "clinic_portal"],
+            ["he_IL"], overwrite=True)
+        website = cls.env["website"].get_current_website()
+        website.language_ids |= hebrew
+        cls.hours.attendance_ids.unlink()
+        cls.hours.write({"tz": "Asia/Jerusalem", "attendance_ids": [
+            (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
+                    "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]})
+        (cls.staff | cls.staff2).tz = "Asia/Jerusalem"
+        cls.service.product_tmpl_id.clinic_staff_user_ids = cls.staff
+        cls.patient_user.write({"lang": "he_IL", "tz": "Asia/Jerusalem"})
+
+    def _tour(self, url, name):
+        self.start_tour(f"/he{url}", name, login="booking_patient")
+
+    def _mine(self):
+        return self.env["calendar.event"].with_context(active_test=False).search(
+            [("clinic_patient_id", "=", self.patient.id)])
+
+    def test_tour_book(self):
+        self._tour("/my/appointments", "clinic_portal_book_he")
+        event = self._mine()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.user_id, self.staff)
+        self.assertTrue(event.clinic_portal_booked)
+
+    def test_tour_reschedule(self):
+        event = self._book(self._slots()[self.staff.id][100])
+        before = event.start
+        self._tour(event._clinic_portal_url(), "clinic_portal_reschedule_he")
+        self.assertGreater(event.start, before)
+        self.assertTrue(event.active)
+
+    def test_tour_cancel(self):
+        event = self._book(self._slots()[self.staff.id][100])
+        self._tour(event._clinic_portal_url(), "clinic_portal_cancel_he")
+        self.assertFalse(event.active)
+        self.assertEqual(event.clinic_cancel_reason, 'אני בחו"ל')
+
+    def test_tour_refused_for_minimum_notice(self):
+        soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
+        self._tour(f"/my/appointments/book/confirm?service={self.service.id}"
+                   f"&staff={self.staff.id}&start={format_start(soon)}",
+                   "clinic_portal_refused_notice_he")
+        self.assertFalse(self._mine())
+
+    def test_tour_refused_for_future_appointment_limit(self):
+        self.company.sudo().clinic_portal_future_limit = 1
+        free = self._slots()[self.staff.id]
+        self._book(free[0])
+        self._tour(f"/my/appointments/book?service={self.service.id}&staff={self.staff.id}",
+                   "clinic_portal_refused_limit_he")
+        self._tour(f"/my/appointments/book/confirm?service={self.service.id}"
+                   f"&staff={self.staff.id}&start={format_start(free[5])}",
+                   "clinic_portal_refused_limit_submit_he")
+        self.assertEqual(len(self._mine()), 1)
+
+    def test_tour_refused_inside_the_change_window(self):
+        self.company.sudo().clinic_portal_min_hours_new = 0
+        soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=3)
+        event = self._book(soon)
+        self._tour(event._clinic_portal_url(), "clinic_portal_refused_change_window_he")
+        self.assertTrue(event.active)

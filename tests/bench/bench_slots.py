@@ -1,0 +1,195 @@
+"""make bench-slots: the portal's availability of 20 staff over 30 days, against a naive way.
+
+Seeds a database of its own with 20 bookable staff (two working-hours calendars), a patient, a
+60-minute service and 5,000 busy events, then measures in the same run:
+- engine: ``clinic.booking._clinic_availability`` for all 20 staff and the 30-day window, the
+  server-side work of the booking page's request (median of repeated runs);
+- naive: the same slots computed per staff member and per day, each with its own working
+  hours and busy-events queries.
+The last line: slots: p50 <ms> ms, <N>x naive, <Q> queries
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
+from odoo.fields import Command  # noqa: E402
+from odoo.modules.registry import Registry  # noqa: E402
+from odoo.tools import config  # noqa: E402
+
+STAFF = 20
+DAYS = 30
+EVENTS = 5000
+PREFIX = "bench_slots_"
+
+
+def ensure_database(conf, db):
+    probe = subprocess.run(
+        ["psql", "-tAc", "SELECT state FROM ir_module_module WHERE name = 'clinic_portal'", db],
+        capture_output=True, text=True, check=False)
+    if probe.stdout.strip() != "installed":
+        print(f"bench: creating database {db} with clinic_portal (a few minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "-i",
+                        "clinic_portal", "--stop-after-init", "--no-http", "--log-level=warn"],
+                       cwd=ROOT, check=True)
+
+
+def seed(env):
+    """Staff, patient, service and busy events; earlier bench data is removed first."""
+    cr = env.cr
+    old_users = env["res.users"].with_context(active_test=False).search(
+        [("login", "like", PREFIX + "%")])
+    if old_users:
+        cr.execute("DELETE FROM calendar_event WHERE user_id = ANY(%s)", (old_users.ids,))
+        cr.execute("DELETE FROM calendar_attendee WHERE partner_id = ANY(%s)",
+                   (old_users.partner_id.ids,))
+        env["product.template"].with_context(active_test=False).search(
+            [("name", "=", "Bench check-up")]).unlink()
+        suffix = str(int(time.time()))
+        for user in old_users:
+            user.write({"login": f"old_{suffix}_{user.id}", "active": False,
+                        "clinic_portal_bookable": False})
+    env.company.write({"clinic_portal_enabled": True, "clinic_portal_self_scheduling": True,
+                       "clinic_portal_min_hours_new": 0, "clinic_portal_prevent_gaps": False,
+                       "clinic_portal_prevent_parallel": True,
+                       "clinic_portal_future_limit": 0,
+                       "clinic_portal_search_start_days": 0,
+                       "clinic_portal_search_range_days": DAYS})
+    calendars = [env["resource.calendar"].create({
+        "name": name, "tz": "UTC",
+        "attendance_ids": [Command.create({"name": f"{d}", "dayofweek": str(d),
+                                           "hour_from": a, "hour_to": b,
+                                           "day_period": "morning" if a < 12 else "afternoon"})
+                           for d in range(5) for a, b in periods],
+    }) for name, periods in (("Bench day", ((8, 12), (13, 17))), ("Bench late", ((12, 20),)))]
+    staff = env["res.users"]
+    for i in range(STAFF):
+        user = env["res.users"].create({
+            "name": f"Bench Staff {i:02d}", "login": f"{PREFIX}staff_{i}", "tz": "UTC",
+            "group_ids": [Command.set([env.ref("base.group_user").id])]})
+        user.write({"resource_calendar_id": calendars[i % 2].id,
+                    "clinic_portal_bookable": True})
+        staff |= user
+    patient = env["res.users"].create({
+        "name": "Bench Patient", "login": f"{PREFIX}patient", "tz": "UTC",
+        "group_ids": [Command.set([env.ref("base.group_portal").id])]}).partner_id
+    product = env["product.template"].create({
+        "name": "Bench check-up", "type": "service", "list_price": 0.0,
+        "clinic_duration_minutes": 60, "clinic_portal_visible": True,
+        "clinic_staff_user_ids": [Command.set(staff.ids)]}).product_variant_id
+    start, _end = env["clinic.booking"]._clinic_window(patient)
+    first_day = start.replace(tzinfo=None)
+    cr.execute("""
+        WITH src AS (
+            SELECT (%s::int[])[1 + (i %% %s)] AS user_id,
+                   %s::timestamp + (i %% %s) * interval '1 day'
+                                 + (8 + (i * 7) %% 9) * interval '1 hour' AS start
+              FROM generate_series(0, %s - 1) AS i
+        ), ev AS (
+            INSERT INTO calendar_event (name, start, stop, duration, allday, active, show_as,
+                                        user_id, create_uid, write_uid, create_date,
+                                        write_date)
+            SELECT 'Bench busy', start, start + interval '1 hour', 1.0, FALSE, TRUE, 'busy',
+                   user_id, 1, 1, now(), now()
+              FROM src
+            RETURNING id, user_id
+        )
+        INSERT INTO calendar_attendee (event_id, partner_id, state, create_uid, write_uid,
+                                       create_date, write_date)
+        SELECT ev.id, u.partner_id, 'accepted', 1, 1, now(), now()
+          FROM ev JOIN res_users u ON u.id = ev.user_id
+    """, (staff.ids, STAFF, first_day, DAYS, EVENTS))
+    cr.execute("""
+        INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
+        SELECT a.event_id, a.partner_id
+          FROM calendar_attendee a JOIN calendar_event e ON e.id = a.event_id
+         WHERE e.name = 'Bench busy'
+        ON CONFLICT DO NOTHING
+    """)
+    cr.execute("ANALYZE calendar_event")
+    cr.execute("ANALYZE calendar_attendee")
+    cr.commit()
+    return staff, patient, product
+
+
+def engine(env, patient, product, staff, runs):
+    booking = env["clinic.booking"]
+    start, end = booking._clinic_window(patient)
+    timings, queries, result = [], 0, None
+    for _i in range(runs):
+        env.invalidate_all()
+        before = sql_db.sql_counter
+        began = time.perf_counter()
+        result = booking._clinic_availability(patient, product, staff, start, end)
+        timings.append(time.perf_counter() - began)
+        queries = sql_db.sql_counter - before
+    return statistics.median(timings), queries, result
+
+
+def naive(env, patient, product, staff):
+    """Per staff member, per day: working hours, busy events, then the same arithmetic."""
+    from odoo.addons.clinic_portal.services import slots
+    booking = env["clinic.booking"]
+    start, _end = booking._clinic_window(patient)
+    duration = timedelta(minutes=product.clinic_duration_minutes)
+    now = booking._clinic_now()
+    env.invalidate_all()
+    began = time.perf_counter()
+    result = {}
+    for user in staff:
+        starts = []
+        for day in range(DAYS):
+            day_start = start + timedelta(days=day)
+            day_end = day_start + timedelta(days=1)
+            work = booking._clinic_work_intervals(user, day_start, day_end).get(user.id, [])
+            busy = env["calendar.event"].search([
+                ("partner_ids", "in", user.partner_id.id),
+                ("start", "<", day_end.astimezone(UTC).replace(tzinfo=None)),
+                ("stop", ">", day_start.astimezone(UTC).replace(tzinfo=None)),
+                ("show_as", "=", "busy")])
+            intervals = [(e.start.replace(tzinfo=UTC), e.stop.replace(tzinfo=UTC))
+                         for e in busy]
+            starts += slots.free_slots(work, intervals, duration,
+                                       not_before=max(day_start, now),
+                                       not_after=day_end)
+        result[user.id] = starts
+    return time.perf_counter() - began, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="clinic_bench_portal")
+    parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+
+    ensure_database(args.config, args.database)
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        print(f"bench: seeding {STAFF} staff, {EVENTS:,} events over {DAYS} days", flush=True)
+        staff, patient, product = seed(env)
+        engine(env, patient, product, staff, 2)  # warm caches
+        p50, queries, fast = engine(env, patient, product, staff, args.runs)
+        naive_seconds, slow = naive(env, patient, product, staff)
+        same = fast == slow
+        slot_count = sum(len(v) for v in fast.values())
+        print(f"engine: {slot_count:,} slots for {STAFF} staff x {DAYS} days, p50 "
+              f"{p50 * 1000:.1f} ms over {args.runs} runs, {queries} queries; naive per day "
+              f"and staff: {naive_seconds * 1000:.0f} ms; same slots: {same}", flush=True)
+        cr.rollback()
+        print(f"slots: p50 {p50 * 1000:.0f} ms, {naive_seconds / p50:.1f}x naive, "
+              f"{queries} queries")
+
+
+if __name__ == "__main__":
+    main()

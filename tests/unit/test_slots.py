@@ -1,0 +1,184 @@
+"""Slot arithmetic and booking policy of the client portal, without Odoo."""
+
+import importlib.util
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+_PATH = Path(__file__).resolve().parents[2] / "addons/clinic_portal/services/slots.py"
+_spec = importlib.util.spec_from_file_location("clinic_slots", _PATH)
+slots = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(slots)
+
+JERUSALEM = ZoneInfo("Asia/Jerusalem")
+MIN = timedelta(minutes=1)
+
+
+def at(hour, minute=0, day=2):
+    """A UTC instant on 2026-03-<day>."""
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
+
+
+def hours(*pairs):
+    return [(at(*a) if isinstance(a, tuple) else at(a), at(*b) if isinstance(b, tuple) else at(b))
+            for a, b in pairs]
+
+
+def test_normalize_merges_touching_and_overlapping_intervals():
+    assert slots.normalize(hours((10, 11), (8, 9), (9, 10), (12, 13), (12, 12))) == hours(
+        (8, 11), (12, 13))
+
+
+def test_subtract_cuts_busy_time_out_of_working_time():
+    assert slots.subtract(hours((8, 12)), hours((9, 10), (11, 13))) == hours((8, 9), (10, 11))
+    assert slots.subtract(hours((8, 12)), []) == hours((8, 12))
+    assert slots.subtract(hours((8, 12)), hours((7, 13))) == []
+
+
+def test_slots_step_by_the_duration_inside_working_hours():
+    assert slots.free_slots(hours((8, 10)), [], 30 * MIN) == [
+        at(8), at(8, 30), at(9), at(9, 30)]
+
+
+def test_a_slot_is_offered_only_when_the_whole_duration_fits():
+    assert slots.free_slots(hours((8, 9)), [], 45 * MIN, step=15 * MIN) == [at(8), at(8, 15)]
+    assert slots.free_slots(hours((8, 8)), [], 15 * MIN) == []
+
+
+def test_busy_appointments_and_leaves_take_their_time():
+    # Leaves are already cut out of the working periods; a busy event is cut here.
+    assert slots.free_slots(hours((8, 11)), hours((9, 10)), 60 * MIN) == [at(8), at(10)]
+
+
+def test_a_smaller_step_offers_more_starts():
+    assert slots.free_slots(hours((8, 9)), [], 30 * MIN, step=15 * MIN) == [
+        at(8), at(8, 15), at(8, 30)]
+
+
+def test_minimum_notice_cuts_earlier_slots():
+    assert slots.free_slots(hours((8, 10)), [], 30 * MIN, not_before=at(8, 40)) == [
+        at(9), at(9, 30)]
+
+
+def test_window_end_excludes_later_starts():
+    assert slots.free_slots(hours((8, 10)), [], 30 * MIN, not_after=at(9)) == [at(8), at(8, 30)]
+
+
+def test_prevent_gaps_offers_only_slots_touching_an_anchor():
+    work = hours((8, 12))
+    busy = hours(((10, 0), (10, 30)))
+    offered = slots.free_slots(work, busy, 30 * MIN, prevent_gaps=True)
+    # working-period start, just before and just after the booking, working-period end
+    assert offered == [at(8), at(9, 30), at(10, 30), at(11, 30)]
+
+
+def test_prevent_gaps_reaches_anchors_off_the_step_grid():
+    offered = slots.free_slots(hours((8, 10)), hours(((8, 50), (9, 5))), 30 * MIN,
+                               prevent_gaps=True)
+    assert offered == [at(8), at(8, 20), at(9, 5), at(9, 30)]
+
+
+def test_prevent_gaps_with_minimum_notice_keeps_only_anchored_slots():
+    offered = slots.free_slots(hours((8, 12)), [], 30 * MIN, prevent_gaps=True,
+                               not_before=at(9))
+    assert offered == [at(11, 30)]
+
+
+def test_parallel_appointments_allowed_leave_busy_time_offered():
+    work, busy = hours((8, 10)), hours((8, 9))
+    assert slots.free_slots(work, busy, 60 * MIN, parallel=True) == [at(8), at(9)]
+    assert slots.free_slots(work, busy, 60 * MIN) == [at(9)]
+
+
+def test_parallel_with_prevent_gaps_still_anchors_on_appointments():
+    offered = slots.free_slots(hours((8, 12)), hours(((9, 0), (9, 30))), 30 * MIN,
+                               prevent_gaps=True, parallel=True)
+    assert offered == [at(8), at(8, 30), at(9, 30), at(11, 30)]
+
+
+def test_the_patients_own_appointments_block_but_are_no_anchor():
+    offered = slots.free_slots(hours((8, 10)), [], 30 * MIN, blocking=hours(((8, 15), (8, 45))))
+    assert offered == [at(9), at(9, 30)]
+    gaps = slots.free_slots(hours((8, 10)), [], 30 * MIN, prevent_gaps=True,
+                            blocking=hours(((8, 0), (8, 30))))
+    assert gaps == [at(9, 30)]
+
+
+def test_two_working_periods_a_day_each_anchor_their_bounds():
+    offered = slots.free_slots(hours((8, 12), (13, 17)), [], 60 * MIN, prevent_gaps=True)
+    assert offered == [at(8), at(11), at(13), at(16)]
+
+
+def test_naive_datetimes_and_non_positive_durations_are_refused():
+    with pytest.raises(ValueError):
+        slots.free_slots([(datetime(2026, 3, 2, 8), datetime(2026, 3, 2, 9))], [], 30 * MIN)
+    with pytest.raises(ValueError):
+        slots.free_slots(hours((8, 9)), [], timedelta(0))
+
+
+def test_slot_is_free_checks_the_whole_duration_and_overlaps():
+    work, busy = hours((8, 12)), hours((9, 10))
+    assert slots.slot_is_free(at(8), 60 * MIN, work, busy)
+    assert not slots.slot_is_free(at(8, 30), 60 * MIN, work, busy)
+    assert not slots.slot_is_free(at(11, 30), 60 * MIN, work, busy)
+    assert slots.slot_is_free(at(9), 60 * MIN, work, busy, parallel=True)
+    assert not slots.slot_is_free(at(10), 60 * MIN, work, [],
+                                  blocking=hours(((10, 30), (11, 30))))
+
+
+def test_slot_is_free_with_prevent_gaps_requires_an_anchor():
+    work, busy = hours((8, 12)), hours((9, 10))
+    assert slots.slot_is_free(at(10), 60 * MIN, work, busy, prevent_gaps=True)
+    assert slots.slot_is_free(at(8), 60 * MIN, work, busy, prevent_gaps=True)
+    assert not slots.slot_is_free(at(10, 30), 30 * MIN, work, busy, prevent_gaps=True)
+
+
+def test_slots_across_time_zones_compare_as_instants():
+    local = [(datetime(2026, 3, 2, 10, tzinfo=JERUSALEM), datetime(2026, 3, 2, 11,
+                                                                    tzinfo=JERUSALEM))]
+    assert slots.free_slots(local, [], 30 * MIN) == [at(8), at(8, 30)]
+
+
+def test_group_by_day_uses_the_patients_time_zone():
+    days = slots.group_by_day([at(23, 0, day=2), at(8), at(21, 30)], JERUSALEM)
+    assert list(days) == [date(2026, 3, 2), date(2026, 3, 3)]
+    assert [t.hour for t in days[date(2026, 3, 2)]] == [10, 23]
+    assert days[date(2026, 3, 3)][0].hour == 1
+
+
+def test_search_window_starts_after_the_days_to_start_and_pages_on():
+    today = date(2026, 3, 1)
+    assert slots.search_window(today, 7, 30) == (date(2026, 3, 8), date(2026, 4, 7))
+    assert slots.search_window(today, 7, 30, page=1) == (date(2026, 4, 7), date(2026, 5, 7))
+    with pytest.raises(ValueError):
+        slots.search_window(today, 0, 30, page=-1)
+    with pytest.raises(ValueError):
+        slots.search_window(today, 0, 30, page=slots.MAX_WINDOW_PAGES)
+
+
+def test_window_bounds_are_local_midnights():
+    start, end = slots.window_bounds(date(2026, 3, 1), 0, 1, JERUSALEM)
+    assert start == datetime(2026, 3, 1, tzinfo=JERUSALEM)
+    assert end - start == timedelta(days=1)
+    first, last = slots.bookable_horizon(date(2026, 3, 1), 2, 10, JERUSALEM)
+    assert first == datetime(2026, 3, 3, tzinfo=JERUSALEM)
+    assert (last - first).days == 10 * slots.MAX_WINDOW_PAGES
+
+
+def test_minimum_hours_before_a_new_appointment():
+    assert slots.earliest_new_start(at(8), 48) == at(8, day=4)
+    assert slots.earliest_new_start(at(8), 0) == at(8)
+
+
+def test_change_window():
+    assert slots.change_allowed(at(12, day=3), at(12), 24)
+    assert not slots.change_allowed(at(11, 59, day=3), at(12), 24)
+    assert slots.change_allowed(at(12, 1), at(12), 0)
+
+
+def test_future_appointment_limit():
+    assert not slots.future_limit_reached(5, 0)
+    assert not slots.future_limit_reached(1, 2)
+    assert slots.future_limit_reached(2, 2)
