@@ -1,13 +1,17 @@
 from odoo.tests import HttpCase, tagged
 
+from .booking_common import BookingSetup
+
 
 @tagged("post_install", "-at_install")
-class TestRegistrationTour(HttpCase):
-    """A Hebrew-speaking prospect registers and fills the mandatory forms, in the browser."""
+class TestRegistrationTour(BookingSetup, HttpCase):
+    """A Hebrew-speaking prospect registers, fills the mandatory forms and books, in the
+    browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._setup_booking(cls.env)  # bookable staff and a free "Check-up" service
         lang = cls.env["res.lang"]._activate_lang("he_IL")
         cls.env["ir.module.module"]._load_module_terms(
             ["base", "web", "website", "portal", "auth_signup", "survey", "clinic_portal"],
@@ -34,10 +38,12 @@ class TestRegistrationTour(HttpCase):
                            "clinic_portal_allow_registration": True,
                            "clinic_mandatory_form_ids": [(5, 0, 0), *forms]})
 
-    def test_tour_prospect_registers_and_fills_the_forms(self):
+    def test_tour_prospect_registers_fills_the_forms_and_books(self):
         self.start_tour("/he/clinic/register", "clinic_portal_registration")
         partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
         self.assertEqual(len(partner), 1)
         self.assertEqual(partner.lang, "he_IL")
         self.assertTrue(partner.user_ids)
         self.assertFalse(partner._clinic_forms_due())
+        event = self.env["calendar.event"].search([("clinic_patient_id", "=", partner.id)])
+        self.assertEqual(event.clinic_product_id, self.service)

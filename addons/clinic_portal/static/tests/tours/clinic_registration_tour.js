@@ -43,7 +43,7 @@ function fillForm(title) {
     ];
 }
 
-// A Hebrew-speaking prospect registers, sets a password, fills the three forms due.
+// A Hebrew-speaking prospect registers, sets a password, fills the three forms due, books.
 registry.category("web_tour.tours").add("clinic_portal_registration", {
     url: "/he/clinic/register",
     steps: () => [
@@ -91,6 +91,44 @@ registry.category("web_tour.tours").add("clinic_portal_registration", {
         {
             content: "No form is due any more",
             trigger: ".o_portal_my_home:not(:has(.o_clinic_forms_due))",
+            run() {
+                window.location.href = "/my/appointments/book";
+            },
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the service",
+            trigger: ".o_clinic_services .o_clinic_service:contains('Check-up')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the staff member",
+            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first day with free time",
+            trigger: ".o_clinic_days .o_clinic_day:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_times .o_clinic_time:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirm the appointment",
+            trigger: ".o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The new client's appointment is booked",
+            trigger: ".o_clinic_booked",
         },
     ],
 });
