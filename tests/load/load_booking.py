@@ -71,7 +71,9 @@ def prepare(conf, db):
             "clinic_portal_enabled": True, "clinic_portal_self_scheduling": True,
             "clinic_portal_min_hours_new": 0, "clinic_portal_prevent_gaps": False,
             "clinic_portal_prevent_parallel": True, "clinic_portal_future_limit": 0,
-            "clinic_portal_search_start_days": 0, "clinic_portal_search_range_days": 30})
+            "clinic_portal_search_start_days": 0, "clinic_portal_search_range_days": 30,
+            # Mandatory forms would hold every patient back: this load is about the race.
+            "clinic_mandatory_form_ids": [Command.clear()]})
         hours = env["resource.calendar"].create({
             "name": f"Load hours {stamp}", "tz": "UTC",
             "attendance_ids": [Command.create({"name": f"{d}", "dayofweek": str(d),
