@@ -11,7 +11,6 @@ The last line: isc_sync: <A> accounts/s, <N>x naive, <F>x raw-sql floor, <Q> que
 
 import argparse
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -26,15 +25,11 @@ from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
+from tests.harness import ensure_database, free_port  # noqa: E402
+
 ACCOUNT_COLUMNS = ("isc_account_login", "isc_account_status", "isc_account_issued_on",
                    "isc_account_his_updated_at", "isc_account_synced_on")
 API_KEY = "bench-his-key"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_mib():
@@ -61,17 +56,6 @@ def start_simulator(accounts, anchor):
         proc.kill()
         raise SystemExit(f"the HIS simulator did not start: {line!r}")
     return proc, f"http://127.0.0.1:{port}/api/v1"
-
-
-def ensure_database(conf, db):
-    probe = subprocess.run(
-        ["psql", "-tAc", "SELECT state FROM ir_module_module WHERE name = 'crm_isc_sync'", db],
-        capture_output=True, text=True, check=False)
-    if probe.stdout.strip() != "installed":
-        print(f"bench: creating database {db} with crm_isc_sync (about a minute)", flush=True)
-        subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "-i",
-                        "crm_isc_sync", "--stop-after-init", "--no-http", "--log-level=warn"],
-                       cwd=ROOT, check=True)
 
 
 def seed_contacts(env, count):
@@ -166,7 +150,7 @@ def main():
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
     args = parser.parse_args()
 
-    ensure_database(args.config, args.database)
+    ensure_database(args.config, args.database, "crm_isc_sync")
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     anchor = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     date_from, date_to = anchor - timedelta(days=31), anchor + timedelta(seconds=1)

@@ -11,7 +11,6 @@ The last line: slots: p50 <ms> ms, <N>x naive, <Q> queries
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, timedelta
@@ -25,21 +24,12 @@ from odoo.fields import Command  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
+from tests.harness import ensure_database  # noqa: E402
+
 STAFF = 20
 DAYS = 30
 EVENTS = 5000
 PREFIX = "bench_slots_"
-
-
-def ensure_database(conf, db):
-    probe = subprocess.run(
-        ["psql", "-tAc", "SELECT state FROM ir_module_module WHERE name = 'clinic_portal'", db],
-        capture_output=True, text=True, check=False)
-    if probe.stdout.strip() != "installed":
-        print(f"bench: creating database {db} with clinic_portal (a few minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "-i",
-                        "clinic_portal", "--stop-after-init", "--no-http", "--log-level=warn"],
-                       cwd=ROOT, check=True)
 
 
 def seed(env):
@@ -171,7 +161,7 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    ensure_database(args.config, args.database)
+    ensure_database(args.config, args.database, "clinic_portal")
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)
     with registry.cursor() as cr:

@@ -12,7 +12,6 @@ The last line: booking load: <B> booked, <C> conflicts, <E> server errors, <R> r
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,8 @@ from urllib3.util.retry import Retry
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.harness import ensure_database, free_port  # noqa: E402
+
 PATIENTS = 50
 WORKERS = 2
 FREE_TIMES = 20
@@ -35,22 +36,9 @@ TAKEN = "This time was just taken"
 DEADLINE = 300  # seconds for the whole run
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def prepare(conf, db):
     """Create the database if needed and seed it; returns (service id, staff id, times)."""
-    probe = subprocess.run(
-        ["psql", "-tAc", "SELECT state FROM ir_module_module WHERE name = 'clinic_portal'", db],
-        capture_output=True, text=True, check=False)
-    if probe.stdout.strip() != "installed":
-        print(f"load: creating database {db} with clinic_portal (a few minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "-i",
-                        "clinic_portal", "--stop-after-init", "--no-http", "--log-level=warn"],
-                       cwd=ROOT, check=True)
+    ensure_database(conf, db, "clinic_portal", label="load")
     from odoo import SUPERUSER_ID, api
     from odoo.fields import Command
     from odoo.modules.registry import Registry
