@@ -14,6 +14,7 @@ export PGPASSWORD="${PGPASSWORD:-$(conf_value db_password)}"
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
+fail() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 # True when the Python running the scripts imports an Odoo of the 19.0 series.
 odoo_importable() {
@@ -23,11 +24,11 @@ raise SystemExit(0 if r.version_info[:2] == (19, 0) else 1)
 PYEOF
 }
 
-pg_ready() {
-    "$PY" - <<'PYEOF' >/dev/null 2>&1
-import psycopg2
-psycopg2.connect(dbname="postgres", connect_timeout=3).close()
-PYEOF
+# Exits with one line saying what is wrong (server down, role missing, wrong password) unless
+# the project's role can log in.
+require_postgresql() {
+    local problem
+    problem="$("$PY" "$ROOT/scripts/pgcheck.py" 2>&1)" || fail "$problem"
 }
 
 # Odoo's command line with this project's addons and connection settings.

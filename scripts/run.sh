@@ -12,7 +12,7 @@ HIS_PORT="${HIS_PORT:-8899}"
 HIS_KEY="${HIS_KEY:-demo-his-key}"
 
 odoo_importable || { echo "Odoo 19 is not installed: run 'make setup' first (see README)." >&2; exit 1; }
-pg_ready || { echo "PostgreSQL is not reachable at $PGHOST:$PGPORT: run 'make setup' first." >&2; exit 1; }
+require_postgresql
 
 his_up() {
     "$PY" -c "import sys, urllib.request as u; r = u.Request('http://127.0.0.1:$HIS_PORT/api/v1/health', headers={'X-Api-Key': '$HIS_KEY'}); u.urlopen(r, timeout=2)" 2>/dev/null

@@ -41,10 +41,13 @@ install_system_packages() {
         say "system packages: all present"
         return 0
     fi
-    say "system packages: installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-        && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
-        || warn "could not install ${missing[*]} (need root or sudo); install them by hand"
+    say "system packages: installing ${missing[*]} (log: var/setup-apt.log)"
+    mkdir -p "$ROOT/var"
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+        && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \
+        > "$ROOT/var/setup-apt.log" 2>&1 \
+        || fail "could not install ${missing[*]} (needs root or sudo; see var/setup-apt.log):" \
+            "install them by hand, then run 'make setup' again"
 }
 
 # Odoo turns its CSS right-to-left for Hebrew with rtlcss, an npm package.
@@ -59,7 +62,8 @@ install_rtlcss() {
     if command -v npm >/dev/null 2>&1 && as_root npm install -g --silent rtlcss; then
         say "rtlcss: installed"
     else
-        warn "could not install rtlcss (npm install -g rtlcss): Hebrew pages will not be mirrored"
+        fail "could not install rtlcss, which Odoo needs to mirror Hebrew pages:" \
+            "run 'npm install -g rtlcss' (needs root or sudo), then 'make setup' again"
     fi
 }
 
@@ -117,45 +121,90 @@ MSG
 }
 
 # --- 3. PostgreSQL ------------------------------------------------------------------------
-start_postgresql() {
-    if pg_ready; then
-        say "postgresql: reachable at $PGHOST:$PGPORT as $PGUSER"
-        return 0
+# The server and role of odoo.conf (or PGHOST/PGPORT/PGUSER/PGPASSWORD). A local server is
+# started, or created on PGPORT when this machine has none there, and the role is created.
+# A server elsewhere is only checked: its administrator creates the role.
+pg_problem() { "$PY" "$ROOT/scripts/pgcheck.py" 2>&1; }
+
+is_local_server() {
+    case "$PGHOST" in ""|localhost|127.0.0.1|::1|/*) return 0 ;; *) return 1 ;; esac
+}
+
+# psql as the postgres superuser over the local socket of the cluster on $PGPORT. The PG* login
+# that lib.sh exports is the role being created, so it must not leak into this connection.
+pg_super() {
+    as_root runuser -u postgres -- env -u PGHOST -u PGHOSTADDR -u PGUSER -u PGPASSWORD \
+        -u PGDATABASE -u PGSERVICE psql -X -q -tA -v ON_ERROR_STOP=1 -p "$PGPORT" -d postgres "$@"
+}
+
+# "version name status" of the Debian cluster listening on $PGPORT, if any.
+cluster_on_port() {
+    pg_lsclusters -h 2>/dev/null | awk -v port="$PGPORT" '$3 == port { print $1, $2, $4; exit }'
+}
+
+start_local_cluster() {
+    if ! command -v pg_lsclusters >/dev/null 2>&1; then
+        fail "no PostgreSQL server at $PGHOST:$PGPORT and no Debian cluster tools" \
+            "(postgresql-common) to start one: start a server on port $PGPORT, or set PGHOST/PGPORT"
     fi
-    case "$PGHOST" in
-        localhost|127.0.0.1|::1|"") ;;
-        *) warn "postgresql at $PGHOST:$PGPORT is not reachable; check odoo.conf or PGHOST"; return 0 ;;
-    esac
-    if command -v pg_lsclusters >/dev/null 2>&1; then
-        local version cluster
-        read -r version cluster _ < <(pg_lsclusters -h | head -n 1) || true
-        if [ -z "${version:-}" ]; then
-            version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
-            cluster=main
-            as_root pg_createcluster "$version" "$cluster" >/dev/null
-        fi
-        as_root pg_ctlcluster "$version" "$cluster" start 2>/dev/null || true
+    local version name status
+    read -r version name status < <(cluster_on_port) || true
+    if [ -z "${version:-}" ]; then
+        version="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)"
+        [ -n "$version" ] || fail "PostgreSQL's server is not installed: run 'make setup' as root"
+        name=main
+        if [ -d "/etc/postgresql/$version/main" ]; then name="clinic$PGPORT"; fi
+        say "postgresql: creating cluster $version/$name on port $PGPORT"
+        as_root pg_createcluster "$version" "$name" --port "$PGPORT" >/dev/null \
+            || fail "could not create a PostgreSQL cluster on port $PGPORT (need root or sudo)"
+        status=down
     fi
-    # The role Odoo connects with (name and password from odoo.conf or the environment).
-    local exists
-    exists="$(as_root runuser -u postgres -- psql -tAc \
-        "SELECT 1 FROM pg_roles WHERE rolname = '$PGUSER'" 2>/dev/null || true)"
-    if [ "$exists" != 1 ]; then
-        as_root runuser -u postgres -- psql -qc \
-            "CREATE ROLE \"$PGUSER\" LOGIN CREATEDB PASSWORD '$PGPASSWORD'" \
-            || warn "could not create the PostgreSQL role $PGUSER"
-    fi
-    if pg_ready; then
-        say "postgresql: running, role $PGUSER ready"
-    else
-        warn "postgresql is not reachable at $PGHOST:$PGPORT as $PGUSER; the Odoo tier will fail"
+    if [ "$status" != online ]; then
+        say "postgresql: starting cluster $version/$name on port $PGPORT"
+        as_root pg_ctlcluster "$version" "$name" start \
+            || fail "could not start PostgreSQL cluster $version/$name" \
+                "(see /var/log/postgresql/postgresql-$version-$name.log)"
     fi
 }
 
-install_system_packages
-install_rtlcss
-say "python: installing requirements.txt"
-pip_install -r requirements.txt
-install_odoo
-start_postgresql
+ensure_role() {
+    local found
+    found="$(pg_super -v role="$PGUSER" <<<"SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = :'role';")" \
+        || fail "could not connect as the postgres superuser to the cluster on port $PGPORT" \
+            "to create the role $PGUSER (need root or sudo)"
+    case "$found" in
+        t) ;;
+        f)  say "postgresql: letting role $PGUSER create databases"
+            pg_super -v role="$PGUSER" <<<'ALTER ROLE :"role" CREATEDB;' ;;
+        *)  say "postgresql: creating role $PGUSER"
+            pg_super -v role="$PGUSER" -v pw="$PGPASSWORD" \
+                <<<'CREATE ROLE :"role" LOGIN CREATEDB PASSWORD :'"'pw'"';' ;;
+    esac
+}
+
+setup_postgresql() {
+    local problem
+    if ! problem="$(pg_problem)"; then
+        is_local_server || fail "$problem"
+        start_local_cluster
+        ensure_role
+        # The role exists now: a refusal can only be the password.
+        pg_problem >/dev/null || fail "PostgreSQL at $PGHOST:$PGPORT refused the password of" \
+            "role '$PGUSER': put the role's password in odoo.conf (db_password) or PGPASSWORD," \
+            "or set it as a superuser: ALTER ROLE \"$PGUSER\" PASSWORD '...'"
+    fi
+    say "postgresql: role $PGUSER can log in at $PGHOST:$PGPORT and create databases"
+}
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(packages python odoo postgresql)
+for step in "${steps[@]}"; do
+    case "$step" in
+        packages) install_system_packages; install_rtlcss ;;
+        python) say "python: installing requirements.txt"; pip_install -r requirements.txt ;;
+        odoo) install_odoo ;;
+        postgresql) setup_postgresql ;;
+        *) fail "unknown set-up step '$step' (packages, python, odoo, postgresql)" ;;
+    esac
+done
 say "setup: done"

@@ -74,13 +74,39 @@ def static_tier(tally):
             tally.add(failed=1)
 
 
-# --- unit -------------------------------------------------------------------------------------
+# --- unit and set-up ---------------------------------------------------------------------------
 def unit_tier(tally):
     print("== unit tier: pytest tests/unit (no Odoo needed)", flush=True)
+    pytest_tier(tally, "tests/unit", "unit")
+
+
+def setup_tier(tally):
+    """Set-up's PostgreSQL step against throwaway clusters (tests/setup)."""
+    missing = setup_tier_missing()
+    if missing:
+        print(f"SKIPPED setup tier: {missing}")
+        tally.add(skipped=1)
+        return
+    print("== setup tier: set-up's PostgreSQL step against throwaway clusters", flush=True)
+    pytest_tier(tally, "tests/setup", "setup")
+
+
+def setup_tier_missing():
+    """Why the set-up tier cannot run here, or None."""
+    if not (shutil.which("pg_createcluster") and Path("/usr/lib/postgresql").is_dir()
+            and any(Path("/usr/lib/postgresql").glob("*/bin/postgres"))):
+        return "PostgreSQL's server binaries (Debian's postgresql package) are not installed"
+    if os.geteuid() != 0 and not shutil.which("sudo"):
+        return "creating a PostgreSQL cluster needs root or sudo"
+    return None
+
+
+def pytest_tier(tally, path, name):
     VAR.mkdir(exist_ok=True)
-    report = VAR / "unit-junit.xml"
-    # pytest-odoo's plugin imports Odoo: the unit tier runs without it, so it runs anywhere.
-    code, out = run([PY, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider",
+    report = VAR / f"{name}-junit.xml"
+    report.unlink(missing_ok=True)
+    # pytest-odoo's plugin imports Odoo: these tiers run without it, so they run anywhere.
+    code, out = run([PY, "-m", "pytest", path, "-q", "-p", "no:cacheprovider",
                      "-p", "no:odoo", f"--junitxml={report}"])
     print(out.rstrip())
     if not report.exists():
@@ -181,6 +207,11 @@ def odoo_tier(tally, keep_db=False):
     if not shutil.which("chromium") and not shutil.which("chromium-browser"):
         print("  chromium: not found, the tours cannot run (make setup installs it)")
     conf = write_test_conf()
+    problem = db_problem(conf)
+    if problem:
+        print(f"FAILED odoo tier: {problem}")
+        tally.add(failed=1)
+        return
     db = f"clinic_test_{os.getpid()}"
     modules = ",".join(OUR_MODULES)
     tags = ",".join(f"/{m}" for m in OUR_MODULES)
@@ -259,11 +290,25 @@ def pytest_odoo_step(tally, conf, db):
         tally.add(failed=1)
 
 
-def pg_connect(conf, dbname):
-    import psycopg2  # only the Odoo tier needs it
+def conf_options(conf):
     parser = configparser.ConfigParser()
     parser.read(conf)
-    opts = parser["options"]
+    return parser["options"]
+
+
+def db_problem(conf):
+    """One line saying why the Odoo tier cannot log into PostgreSQL, or None."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pgcheck  # noqa: PLC0415 (scripts/ is not a package)
+
+    opts = conf_options(conf)
+    return pgcheck.problem(opts.get("db_host"), opts.get("db_port"), opts.get("db_user"),
+                           opts.get("db_password"))
+
+
+def pg_connect(conf, dbname):
+    import psycopg2  # only the Odoo tier needs it
+    opts = conf_options(conf)
     return psycopg2.connect(dbname=dbname, host=opts.get("db_host"), port=opts.get("db_port"),
                             user=opts.get("db_user"), password=opts.get("db_password"),
                             connect_timeout=10)
@@ -289,7 +334,7 @@ def drop_db(conf, db):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tier", nargs="?", default="all",
-                        choices=["all", "static", "unit", "odoo"])
+                        choices=["all", "static", "unit", "setup", "odoo"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
     parser.add_argument("--write-conf", action="store_true",
@@ -303,6 +348,8 @@ def main():
         static_tier(tally)
     if args.tier in ("all", "unit"):
         unit_tier(tally)
+    if args.tier in ("all", "setup"):
+        setup_tier(tally)
     if args.tier in ("all", "odoo"):
         odoo_tier(tally, keep_db=args.keep_db)
     print(tally.line())
