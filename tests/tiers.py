@@ -299,7 +299,7 @@ def conf_options(conf):
 def db_problem(conf):
     """One line saying why the Odoo tier cannot log into PostgreSQL, or None."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    import pgcheck  # noqa: PLC0415 (scripts/ is not a package)
+    import pgcheck  # scripts/ is not a package
 
     opts = conf_options(conf)
     return pgcheck.problem(opts.get("db_host"), opts.get("db_port"), opts.get("db_user"),
