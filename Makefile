@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-odoo run his-simulator bench-isc-sync
+.PHONY: setup test test-static test-unit test-setup test-odoo run his-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -15,6 +15,9 @@ test-static:
 
 test-unit:
 	PYTHON=$(PYTHON) bash scripts/test.sh unit
+
+test-setup:
+	PYTHON=$(PYTHON) bash scripts/test.sh setup
 
 test-odoo:
 	PYTHON=$(PYTHON) bash scripts/test.sh odoo
