@@ -20,6 +20,7 @@
         "security/clinic_portal_security.xml",
         "security/ir.model.access.csv",
         "data/clinic_client_status_data.xml",
+        "data/mail_template_data.xml",
         "views/clinic_config_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
@@ -40,5 +41,6 @@
             "clinic_portal/static/tests/tours/*.js",
         ],
     },
+    "external_dependencies": {"python": ["phonenumbers", "python-stdnum"]},
     "installable": True,
 }

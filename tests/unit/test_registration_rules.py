@@ -61,6 +61,38 @@ def test_date_of_birth_must_be_in_the_past():
     assert check(shown=("birthdate",), birthdate="01/05/1990") == {"birthdate": "bad_date"}
 
 
-def test_phones_are_normalized_for_duplicate_lookups():
-    assert rules.normalize_phone("050-123 4567") == "0501234567"
-    assert rules.normalize_phone("+972 (50) 1234567") == "+972501234567"
+def test_one_phone_written_any_way_has_one_e164_key():
+    writings = ["050-765 4321", "+972 (50) 7654321", "00972507654321",
+                "\u0660\u0665\u0660-\u0667\u0666\u0665\u0664\u0663\u0662\u0661",  # Arabic-Indic
+                "\u06f0\u06f5\u06f0\u06f7\u06f6\u06f5\u06f4\u06f3\u06f2\u06f1"]  # Persian
+    assert {rules.phone_key(w, "IL") for w in writings} == {"+972507654321"}
+    assert rules.phone_key("12", "IL") == ""
+    assert rules.phone_key("not a phone", "IL") == ""
+
+
+def test_a_phone_in_arabic_indic_digits_passes_the_phone_rule():
+    assert check(mobile="\u0660\u0665\u0660\u0667\u0666\u0665\u0664\u0663\u0662\u0661") == {}
+
+
+def test_national_id_key_is_the_compact_form():
+    assert rules.national_id_key("12345678-2") == "123456782"
+    assert rules.national_id_key(" 1234 5678 2 ") == "123456782"
+    arabic_indic = "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0662"
+    assert rules.national_id_key(arabic_indic) == "123456782"
+    assert check(shown=("national_id",), national_id="12345678-2") == {}
+
+
+def test_email_key_is_trimmed_and_lower_case_and_keeps_wildcards_literal():
+    assert rules.email_key("  Dana.Levi@Example.COM ") == "dana.levi@example.com"
+    assert rules.email_key("%@%.%") == "%@%.%"
+
+
+def test_over_long_values_are_refused_before_any_other_rule():
+    assert check(first_name="x" * 1_000_000) == {"first_name": "too_long"}
+    assert check(mobile="0" * 40) == {"mobile": "too_long"}
+    assert check(shown=("email",), email="a" * 250 + "@x.io") == {"email": "too_long"}
+
+
+def test_control_characters_are_refused():
+    assert check(last_name="Le\x00vi") == {"last_name": "bad_text"}
+    assert check(first_name="Da\nna") == {"first_name": "bad_text"}

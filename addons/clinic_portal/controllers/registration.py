@@ -5,6 +5,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..models.clinic_registration import THROTTLED
 from ..services import registration_rules as rules
 
 OPTIONAL_FIELDS = ("birthdate", "national_id", "gender", "mobile2", "home_phone",
@@ -27,10 +28,12 @@ class ClinicRegistrationController(http.Controller):
             rules.BAD_DATE: env._("Enter the date as year-month-day."),
             rules.FUTURE_DATE: env._("The date of birth must be in the past."),
             rules.TOO_OLD: env._("Check the year of birth."),
+            rules.TOO_LONG: env._("This is too long."),
+            rules.BAD_TEXT: env._("Remove the special characters from this field."),
             "bad_choice": env._("Choose one of the options."),
         }
 
-    def _render(self, company, values=None, errors=None, known=False):
+    def _render(self, company, values=None, errors=None):
         shown, required = request.env["clinic.registration"].sudo()._clinic_form_fields(company)
         labels = dict(request.env["clinic.registration.field"]._fields["field_name"]
                       ._description_selection(request.env))
@@ -38,7 +41,6 @@ class ClinicRegistrationController(http.Controller):
         return request.render("clinic_portal.registration_page", {
             "values": values or {},
             "errors": {name: messages.get(code, code) for name, code in (errors or {}).items()},
-            "known": known,
             "optional_fields": [name for name in OPTIONAL_FIELDS if name in shown],
             "required_fields": required,
             "labels": labels,
@@ -59,13 +61,21 @@ class ClinicRegistrationController(http.Controller):
             return self._render(company)
         values = {name: post.get(name, "") for name in
                   ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
-        partner, errors, known = request.env["clinic.registration"].sudo()._clinic_register(
-            values, company)
-        if errors or known:
-            return self._render(company, values, errors, known)
-        url = partner.with_context(relative_url=True)._get_signup_url_for_action(
-            url="/my")[partner.id]
-        return request.redirect(url)
+        errors, outcome = request.env["clinic.registration"].sudo()._clinic_register(
+            values, company, request.httprequest.remote_addr)
+        if errors:
+            return self._render(company, values, errors)
+        if outcome == THROTTLED:
+            return request.render("clinic_portal.registration_throttled", status=429)
+        # The same page whether the person was new or already a client.
+        return request.redirect("/clinic/register/received")
+
+    @http.route("/clinic/register/received", type="http", auth="public", website=True,
+                sitemap=False)
+    def registration_received(self):
+        if not registration_open(request.website.company_id):
+            raise NotFound()
+        return request.render("clinic_portal.registration_received")
 
 
 class ClinicFormsPortal(CustomerPortal):

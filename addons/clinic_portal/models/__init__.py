@@ -10,5 +10,6 @@ from . import resource_resource
 from . import res_partner
 from . import product_template
 from . import clinic_registration
+from . import clinic_registration_attempt
 from . import calendar_event
 from . import clinic_booking

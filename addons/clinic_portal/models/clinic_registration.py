@@ -5,6 +5,9 @@ from ..services import registration_rules
 from .clinic_registration_field import REGISTRATION_FIELDS
 
 BAD_CHOICE = "bad_choice"
+# Outcomes of a valid registration; the person submitting sees the same page for every case.
+RECEIVED = "received"
+THROTTLED = "throttled"
 
 
 class ClinicRegistration(models.AbstractModel):
@@ -21,11 +24,13 @@ class ClinicRegistration(models.AbstractModel):
                 {r.field_name for r in rows if r.required})
 
     @api.model
-    def _clinic_register(self, values, company):
-        """Validate and create a new client; returns ``(partner, errors, known)``.
+    def _clinic_register(self, values, company, client_address=None):
+        """Validate a registration and act on it; returns ``(errors, outcome)``.
 
-        ``errors`` maps field names to rule codes (see registration_rules); ``known`` is true
-        when the person is already a client, in which case nothing is created.
+        ``errors`` maps field names to rule codes (see registration_rules). Otherwise the
+        outcome is RECEIVED, whether the person was new (a contact is created and invited by
+        e-mail) or already known (they, or the clinic, are told): the page that follows must
+        not tell a stranger who is a client. THROTTLED when the hour's share is used up.
         """
         company = company.sudo()  # the settings are for staff; the public reads them here
         shown, required = self._clinic_form_fields(company)
@@ -33,19 +38,27 @@ class ClinicRegistration(models.AbstractModel):
         errors = registration_rules.validate(values, shown, required, today)
         errors.update(self._choice_errors(values, shown))
         if errors:
-            return self.env["res.partner"], errors, False
+            return errors, None
         clean = {name: (values.get(name) or "").strip() for name in
                  ("first_name", "last_name", "mobile", *shown)}
-        mobile = registration_rules.normalize_phone(clean["mobile"])
+        region = (company._clinic_portal_new_client_company().country_id
+                  or company.country_id).code
+        mobile = registration_rules.phone_key(clean["mobile"], region) or clean["mobile"]
+        national_id = registration_rules.national_id_key(clean.get("national_id"))
+        email = registration_rules.email_key(clean.get("email"))
+        if self.env["clinic.registration.attempt"].sudo()._throttled(
+                client_address, mobile, national_id, email):
+            return {}, THROTTLED
         # Double clicks and second tabs submit the same mobile: serialise them, then look again.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", 7421,
-                                mobile.lstrip("+")))
-        if self._find_known(clean.get("national_id"), mobile, clean.get("email")):
-            return self.env["res.partner"], {}, True
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", 7421, mobile))
+        known = self._find_known(national_id, mobile, email)
+        if known:
+            known._clinic_tell_of_registration_attempt()
+            return {}, RECEIVED
         partner = self.env["res.partner"].sudo().create(
             self._partner_values(clean, shown, company))
-        partner.signup_prepare()
-        return partner, {}, False
+        partner._clinic_invite_new_client()
+        return {}, RECEIVED
 
     @api.model
     def _choice_errors(self, values, shown):
@@ -64,24 +77,21 @@ class ClinicRegistration(models.AbstractModel):
 
     @api.model
     def _find_known(self, national_id, mobile, email):
-        """Someone already registered: same national ID, same mobile, or a user's e-mail."""
+        """The client these details belong to: same national ID, mobile or e-mail.
+
+        Each is compared in its normalised form, exactly (an index lookup, no pattern).
+        """
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
-        if national_id and Partner.search_count([("clinic_national_id", "=", national_id)],
-                                                limit=1):
-            return True
-        digits = mobile.lstrip("+")
-        self.env.cr.execute(SQL(
-            """SELECT 1 FROM res_partner
-                WHERE regexp_replace(COALESCE(phone, ''), '[^0-9]', '', 'g') = %s LIMIT 1""",
-            digits))
-        if self.env.cr.fetchone():
-            return True
-        if email:
-            users = self.env["res.users"].sudo().with_context(active_test=False)
-            if users.search_count(["|", ("login", "=ilike", email), ("email", "=ilike", email)],
-                                  limit=1):
-                return True
-        return False
+        if national_id:
+            found = Partner.search([("clinic_national_id_key", "=", national_id)], limit=1)
+            if found:
+                return found
+        found = Partner.search([("clinic_phone_key", "=", mobile)], limit=1)
+        if found or not email:
+            return found
+        user = self.env["res.users"].sudo().with_context(active_test=False).search(
+            [("login", "=", email)], limit=1)
+        return user.partner_id or Partner.search([("email_normalized", "=", email)], limit=1)
 
     @api.model
     def _partner_values(self, clean, shown, company):
@@ -89,6 +99,7 @@ class ClinicRegistration(models.AbstractModel):
         vals = {
             "name": f"{clean['first_name']} {clean['last_name']}",
             "phone": clean["mobile"],
+            "country_id": (branch.country_id or company.country_id).id,
             "company_id": branch.id,
             "clinic_status_id": company.clinic_portal_new_client_status_id.id,
             "clinic_department_id": company.clinic_portal_new_client_department_id.id,
@@ -98,6 +109,9 @@ class ClinicRegistration(models.AbstractModel):
             value = clean.get(name)
             if not value:
                 continue
-            field_name = REGISTRATION_FIELDS[name]
-            vals[field_name] = int(value) if name == "health_fund" else value
+            if name == "health_fund":
+                value = int(value)
+            elif name == "national_id":
+                value = registration_rules.national_id_key(value)
+            vals[REGISTRATION_FIELDS[name]] = value
         return vals

@@ -66,6 +66,8 @@ class ResCompany(models.Model):
     )
     clinic_portal_future_limit = fields.Integer(
         string="Future appointments limit",
+        # Not "no limit" by default: one new account could otherwise hold every free time.
+        default=3,
         help="How many future appointments a client may hold at once. 0 or empty: no limit.",
         groups="base.group_user",
     )

@@ -3,6 +3,8 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
+from ..services import registration_rules
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -38,9 +40,61 @@ class ResPartner(models.Model):
     clinic_father_phone = fields.Char(string="Father's phone")
     clinic_mother_phone = fields.Char(string="Mother's phone")
 
+    # Normalised forms that duplicates are matched by: exact, indexed lookups.
+    clinic_national_id_key = fields.Char(
+        string="National ID (compact)", compute="_compute_clinic_identity_keys", store=True,
+        index="btree_not_null")
+    clinic_phone_key = fields.Char(
+        string="Phone (E.164)", compute="_compute_clinic_identity_keys", store=True,
+        index="btree_not_null")
+
     clinic_forms_summary = fields.Html(
         string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
         help="The client-portal forms this client completed, and when.")
+
+    @api.depends("clinic_national_id", "phone", "country_id", "company_id")
+    def _compute_clinic_identity_keys(self):
+        for partner in self:
+            partner.clinic_national_id_key = (
+                registration_rules.national_id_key(partner.clinic_national_id) or False)
+            partner.clinic_phone_key = registration_rules.phone_key(
+                partner.phone, partner._clinic_phone_region()) or False
+
+    def _clinic_phone_region(self):
+        """The country a phone number without a country prefix is read in."""
+        country = self.country_id or self.company_id.country_id or self.env.company.country_id
+        return country.code
+
+    def _clinic_invite_new_client(self):
+        """The link to choose a password goes to the e-mail given, never back to the browser."""
+        self.ensure_one()
+        self.signup_prepare()
+        if not self.email:
+            self._clinic_note(self.env._(
+                "Registered in the client portal without an e-mail address: invite them to "
+                "the portal (Action > Grant portal access) or call them."))
+            return
+        url = self._get_signup_url_for_action(url="/my")[self.id]
+        self.env.ref("clinic_portal.mail_template_registration_invite").sudo().with_context(
+            signup_url=url).send_mail(self.id)
+
+    def _clinic_tell_of_registration_attempt(self):
+        """Someone registered with this client's details: the owner (or the clinic) is told."""
+        self.ensure_one()
+        if not self.email:
+            self._clinic_note(self.env._(
+                "Someone registered in the client portal with this client's phone number or "
+                "national ID. Nothing was created, and the person was not told that this is a "
+                "client."))
+            return
+        base = self.get_base_url()
+        self.env.ref("clinic_portal.mail_template_registration_known").sudo().with_context(
+            login_url=f"{base}/web/login", reset_url=f"{base}/web/reset_password",
+        ).send_mail(self.id)
+
+    def _clinic_note(self, body):
+        """An internal note on the contact, for the staff who follow it."""
+        self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _clinic_completed_forms(self):
         """{survey: last completion datetime} of this contact's finished surveys."""

@@ -5,8 +5,10 @@ translated message next to its field.
 """
 
 import re
+import unicodedata
 from datetime import date
 
+import phonenumbers
 from stdnum.il import idnr
 
 PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
@@ -21,18 +23,50 @@ BAD_NATIONAL_ID = "bad_national_id"
 BAD_DATE = "bad_date"
 FUTURE_DATE = "future_date"
 TOO_OLD = "too_old"
+TOO_LONG = "too_long"
+BAD_TEXT = "bad_text"
+
+# Longest accepted value per field: a bound on what anyone can make the clinic store.
+MAX_LENGTH = {"first_name": 64, "last_name": 64, "email": 254, "national_id": 20,
+              "birthdate": 10, "gender": 16, "health_fund": 12}
+PHONE_MAX_LENGTH = 32
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 PHONE_FIELDS = ("mobile", "mobile2", "home_phone", "father_phone", "mother_phone")
 
 
-def normalize_phone(value):
-    """Digits only, with a leading + kept: the form duplicates are looked up by."""
-    value = (value or "").strip()
-    digits = re.sub(r"\D", "", value)
-    return ("+" + digits) if value.startswith("+") else digits
+def ascii_digits(value):
+    """Any script's decimal digits (Arabic-Indic, Persian …) as ASCII digits."""
+    return "".join(str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None
+                   else c for c in value or "")
+
+
+def phone_key(value, region):
+    """The E.164 form of a phone number (``+972507654321``), or "" when it is not a number.
+
+    ``region`` (ISO country code) reads numbers written without a country prefix.
+    """
+    try:
+        number = phonenumbers.parse(ascii_digits(value).strip(), region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_id_key(value):
+    """The compact national ID (digits only, ``12345678-2`` → ``123456782``)."""
+    return idnr.compact(ascii_digits(value)) if value else ""
+
+
+def email_key(value):
+    """E-mail addresses are compared trimmed and lower-cased, literally (no patterns)."""
+    return (value or "").strip().lower()
 
 
 def phone_error(value):
+    value = ascii_digits(value)
     if not PHONE_CHARS.match(value):
         return BAD_PHONE
     digits = re.sub(r"\D", "", value)
@@ -40,11 +74,19 @@ def phone_error(value):
 
 
 def national_id_error(value):
-    return None if idnr.is_valid(value) else BAD_NATIONAL_ID
+    return None if idnr.is_valid(ascii_digits(value)) else BAD_NATIONAL_ID
 
 
 def email_error(value):
     return None if EMAIL.match(value) else BAD_EMAIL
+
+
+def text_error(name, value):
+    """Over-long values and control characters (NUL …) are refused before any other rule."""
+    limit = PHONE_MAX_LENGTH if name in PHONE_FIELDS else MAX_LENGTH.get(name, 64)
+    if len(value) > limit:
+        return TOO_LONG
+    return BAD_TEXT if CONTROL.search(value) else None
 
 
 def birthdate_error(value, today):
@@ -66,6 +108,13 @@ CHECKS = {
 }
 
 
+def field_error(name, value, today):
+    if name == "birthdate":
+        return birthdate_error(value, today)
+    check = CHECKS.get(name)
+    return check(value) if check else None
+
+
 def validate(values, shown, required, today):
     """Errors of a registration form, as ``{field: code}``.
 
@@ -83,11 +132,7 @@ def validate(values, shown, required, today):
             if name in always or name in required:
                 errors[name] = REQUIRED
             continue
-        if name == "birthdate":
-            error = birthdate_error(value, today)
-        else:
-            check = CHECKS.get(name)
-            error = check(value) if check else None
+        error = text_error(name, value) or field_error(name, value, today)
         if error:
             errors[name] = error
     return errors

@@ -1,3 +1,5 @@
+from stdnum import luhn
+
 from odoo.tests import HttpCase, TransactionCase, tagged
 
 from odoo.addons.base.tests.common import HttpCaseWithUserPortal
@@ -7,6 +9,7 @@ class RegistrationMixin:
     @classmethod
     def setup_registration(cls):
         cls.company = cls.env.ref("base.main_company")
+        cls.company.country_id = cls.env.ref("base.il")  # phones are read as Israeli numbers
         cls.department = cls.env["clinic.department"].create({"name": "General test"})
         cls.status = cls.env.ref("clinic_portal.client_status_interested")
         cls.company.write({
@@ -36,19 +39,28 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
         cls.setup_registration()
         cls.Registration = cls.env["clinic.registration"]
 
-    def test_new_client_gets_status_branch_department_and_a_signup_token(self):
-        partner, errors, known = self.Registration._clinic_register(self.form(), self.company)
-        self.assertEqual((errors, known), ({}, False))
+    def register(self, **values):
+        """Register; returns the errors, the outcome and the contact now holding the mobile."""
+        errors, outcome = self.Registration._clinic_register(self.form(**values), self.company)
+        return errors, outcome
+
+    def mails_to(self, email):
+        return self.env["mail.mail"].search([("recipient_ids.email", "=", email)])
+
+    def test_new_client_gets_status_branch_department_and_a_signup_link_by_email(self):
+        self.assertEqual(self.register(), ({}, "received"))
+        partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
         self.assertEqual(partner.name, "Dana Levi")
         self.assertEqual(partner.company_id, self.company)
         self.assertEqual(partner.clinic_department_id, self.department)
         self.assertEqual(partner.clinic_status_id, self.status)
-        self.assertEqual(partner.clinic_national_id, "123456782")
         self.assertEqual(str(partner.clinic_birthdate), "1990-05-01")
-        self.assertEqual(partner.signup_type, "signup")
+        mail = self.mails_to("dana.levi@example.com")
+        self.assertEqual(len(mail), 1)
+        token = partner._generate_signup_token()
+        self.assertIn("/web/signup?", mail.body_html)
         login, _password = self.env["res.users"].signup(
-            {"login": "dana.levi@example.com", "password": "Dana-2026-pass"},
-            partner._generate_signup_token())
+            {"login": "dana.levi@example.com", "password": "Dana-2026-pass"}, token)
         user = self.env["res.users"].search([("login", "=", login)])
         self.assertEqual(user.partner_id, partner)
         self.assertTrue(user._is_portal())
@@ -64,31 +76,76 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
             "gender": ("robot", "bad_choice"),
         }
         for field, (value, code) in cases.items():
-            _partner, errors, _known = self.Registration._clinic_register(
-                self.form(**{field: value}), self.company)
-            self.assertEqual(errors, {field: code}, field)
-        _partner, errors, _known = self.Registration._clinic_register(
-            self.form(national_id=""), self.company)
-        self.assertEqual(errors, {"national_id": "required"})
+            self.assertEqual(self.register(**{field: value}), ({field: code}, None), field)
+        self.assertEqual(self.register(national_id=""), ({"national_id": "required"}, None))
         self.assertEqual(self.env["res.partner"].search_count([]), before)
 
-    def test_someone_already_known_is_not_created_twice(self):
-        self.Registration._clinic_register(self.form(), self.company)
+    def test_someone_already_known_is_not_created_twice_and_hears_of_it_by_email(self):
+        self.register()
         before = self.env["res.partner"].search_count([])
         for values in (
-            self.form(mobile="054-1111111", email="x1@example.com"),  # same national ID
-            self.form(national_id="000000018", mobile="+050 765 4321", email="x2@example.com"),
+            {"mobile": "054-1111111", "email": "x1@example.com"},  # same national ID
+            {"national_id": "000000018", "mobile": "+972 50 765 4321",
+             "email": "x2@example.com"},  # same mobile
         ):
-            partner, errors, known = self.Registration._clinic_register(values, self.company)
-            self.assertEqual((bool(partner), errors, known), (False, {}, True))
+            self.assertEqual(self.register(**values), ({}, "received"))
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+        told = self.mails_to("dana.levi@example.com").filtered(
+            lambda m: "already registered" in m.subject)
+        self.assertEqual(len(told), 2)
+        self.assertFalse(self.mails_to("x1@example.com") | self.mails_to("x2@example.com"))
+
+    def test_a_known_user_email_is_not_registered_again(self):
         portal = self.env["res.users"].create({
             "name": "Existing", "login": "existing@example.com",
             "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])]})
-        _partner, _errors, known = self.Registration._clinic_register(
-            self.form(national_id="000000026", mobile="052-2222222", email=portal.login),
-            self.company)
-        self.assertTrue(known)
-        self.assertEqual(self.env["res.partner"].search_count([]), before + 1)  # the user's
+        before = self.env["res.partner"].search_count([])
+        self.register(national_id="000000026", mobile="052-2222222", email=portal.login)
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+
+    def test_the_clinic_hears_of_a_registration_matching_a_phone_only_client(self):
+        client = self.env["res.partner"].create({"name": "Phone Only", "phone": "050-7654321"})
+        self.assertEqual(self.register(), ({}, "received"))
+        self.assertIn("Nothing was created", client.message_ids[:1].body)
+        self.assertEqual(self.env["res.partner"].search_count(
+            [("clinic_national_id", "=", "123456782")]), 0)
+
+    def test_an_email_pattern_matches_no_one(self):
+        """``%@%.%`` once matched every user: e-mails are compared literally."""
+        self.register(email="%@%.%")
+        self.assertTrue(self.env["res.partner"].search([("email", "=", "%@%.%")]))
+
+    def test_a_known_email_matches_whatever_its_case_and_spaces(self):
+        known = self.env["res.partner"].create(
+            {"name": "Known", "email": "known.client@example.com"})
+        before = self.env["res.partner"].search_count([])
+        self.register(email="  Known.Client@EXAMPLE.com ")
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+        self.assertTrue(self.mails_to(known.email))
+
+    def test_a_national_id_with_a_hyphen_is_the_same_client(self):
+        self.register()
+        before = self.env["res.partner"].search_count([])
+        self.register(national_id="12345678-2", mobile="054-1111111", email="x@example.com")
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+
+    def test_a_mobile_in_arabic_indic_digits_is_the_same_client(self):
+        self.register()
+        before = self.env["res.partner"].search_count([])
+        arabic_indic = "\u0660\u0665\u0660-\u0667\u0666\u0665\u0664\u0663\u0662\u0661"
+        self.register(national_id="000000018", mobile=arabic_indic, email="y@example.com")
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+
+    def test_national_id_is_stored_in_its_compact_form(self):
+        self.register(national_id="12345678-2")
+        partner = self.env["res.partner"].search([("clinic_national_id_key", "=", "123456782")])
+        self.assertEqual(partner.clinic_national_id, "123456782")
+
+    def test_more_than_five_registrations_an_hour_for_one_identity_are_refused(self):
+        outcomes = [self.register(national_id=nid, email=f"p{i}@example.com")[1]
+                    for i, nid in enumerate(("000000018", "000000026", "000000034",
+                                             "000000042", "000000059", "000000067"))]
+        self.assertEqual(outcomes, ["received"] * 5 + ["throttled"])
 
 
 @tagged("post_install", "-at_install")
@@ -112,13 +169,38 @@ class TestRegistrationPage(RegistrationMixin, HttpCase):
             self.assertIn(f'name="{name}"', page.text)
         self.assertNotIn('name="father_phone"', page.text)
 
-    def test_success_leads_to_the_standard_signup(self):
+    def test_success_says_check_your_email_and_never_shows_the_signup_token(self):
         response = self.post(**self.form())
         self.assertEqual(response.status_code, 303)
-        self.assertIn("/web/signup?", response.headers["Location"])
-        self.assertIn("redirect=%2Fmy", response.headers["Location"])
-        self.assertEqual(self.env["res.partner"].search_count(
-            [("clinic_national_id", "=", "123456782")]), 1)
+        self.assertTrue(response.headers["Location"].endswith("/clinic/register/received"))
+        partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
+        self.assertEqual(len(partner), 1)
+        self.assertNotIn("token", response.headers["Location"])
+        page = self.url_open(response.headers["Location"])
+        self.assertIn("check your inbox", page.text)
+        self.assertNotIn("/web/signup", page.text)
+
+    def test_a_known_client_and_a_stranger_see_the_same_thing(self):
+        first = self.post(**self.form())
+        known = self.post(**self.form(email="someone.else@example.com", mobile="054-3333333"))
+        new = self.post(**self.form(national_id="000000018", mobile="054-4444444",
+                                    email="new.person@example.com", first_name="Noa"))
+        self.assertEqual({(r.status_code, r.headers["Location"]) for r in (first, known, new)},
+                         {(303, first.headers["Location"])})
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Dana Levi")]), 1)
+
+    def test_twenty_five_registrations_from_one_address_create_five_contacts(self):
+        before = self.env["res.partner"].search_count([])
+        statuses = []
+        for i in range(25):
+            number = f"{20000000 + i:08d}"
+            response = self.post(**self.form(
+                national_id=number + luhn.calc_check_digit(number), mobile=f"054-{1000000 + i}",
+                email=f"bulk{i}@example.com", first_name=f"Bulk{i}"))
+            statuses.append(response.status_code)
+        self.assertEqual(statuses, [303] * 5 + [429] * 20)
+        self.assertIn("try again", response.text)
+        self.assertEqual(self.env["res.partner"].search_count([]), before + 5)
 
     def test_errors_are_shown_next_to_the_field(self):
         response = self.post(**self.form(national_id="123456789"))
@@ -127,10 +209,16 @@ class TestRegistrationPage(RegistrationMixin, HttpCase):
         self.assertIn("check digit", response.text)
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Dana Levi")]))
 
+    def test_a_megabyte_name_gets_a_message_not_a_server_error(self):
+        response = self.post(**self.form(first_name="D" * 1_000_000, last_name="Le\x00vi"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("too long", response.text)
+        self.assertIn("special characters", response.text)
+        self.assertFalse(self.env["res.partner"].search([("clinic_national_id", "=", "123456782")]))
+
     def test_double_submission_creates_one_client(self):
         self.post(**self.form())
-        second = self.post(**self.form())
-        self.assertIn("already registered", second.text)
+        self.post(**self.form())
         self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Dana Levi")]), 1)
 
     def test_registration_off_answers_404_and_creates_nothing(self):

@@ -1,3 +1,7 @@
+from urllib.parse import urlsplit
+
+from lxml import html
+
 from odoo.tests import HttpCase, tagged
 
 from .booking_common import BookingSetup
@@ -43,6 +47,12 @@ class TestRegistrationTour(BookingSetup, HttpCase):
         partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
         self.assertEqual(len(partner), 1)
         self.assertEqual(partner.lang, "he_IL")
+        self.assertFalse(partner.user_ids, "no account until the e-mailed link is used")
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
+        self.assertEqual(len(mail), 1)
+        link = html.fromstring(mail.body_html).xpath("//a[contains(@href, '/web/signup')]")
+        url = urlsplit(link[0].get("href"))
+        self.start_tour(f"{url.path}?{url.query}", "clinic_portal_registration_signup")
         self.assertTrue(partner.user_ids)
         self.assertFalse(partner._clinic_forms_due())
         event = self.env["calendar.event"].search([("clinic_patient_id", "=", partner.id)])

@@ -14,10 +14,6 @@ class TestSettingsDefaults(ClinicPortalCase):
         self.assertEqual(self.company.clinic_portal_search_start_days, 0)
         self.assertEqual(self.company.clinic_portal_search_range_days, 30)
 
-    def test_future_appointments_are_unlimited_per_calendar_by_default(self):
-        self.assertEqual(self.company.clinic_portal_future_limit, 0)
-        self.assertEqual(self.company.clinic_portal_future_limit_scope, "calendar")
-
     def test_both_service_types_with_the_seed_alias_by_default(self):
         self.assertEqual(self.company.clinic_portal_service_types, "both")
         self.assertEqual(self.company.clinic_portal_plan_alias, "Service from it")

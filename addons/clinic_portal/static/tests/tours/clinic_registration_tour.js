@@ -43,7 +43,7 @@ function fillForm(title) {
     ];
 }
 
-// A Hebrew-speaking prospect registers, sets a password, fills the three forms due, books.
+// A Hebrew-speaking prospect registers, and is told to look for an e-mail.
 registry.category("web_tour.tours").add("clinic_portal_registration", {
     url: "/he/clinic/register",
     steps: () => [
@@ -69,6 +69,16 @@ registry.category("web_tour.tours").add("clinic_portal_registration", {
             run: "click",
             expectUnloadPage: true,
         },
+        {
+            content: "The same page for everyone: check your e-mail",
+            trigger: ".o_clinic_registration_received",
+        },
+    ],
+});
+
+// From the link in that e-mail: sets a password, fills the three forms due, books.
+registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
+    steps: () => [
         {
             content: "Odoo's own sign-up page asks for a password",
             trigger: "form.oe_signup_form input[name='password']",
