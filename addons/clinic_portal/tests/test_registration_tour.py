@@ -50,6 +50,7 @@ class TestRegistrationTour(BookingSetup, HttpCase):
         self.assertFalse(partner.user_ids, "no account until the e-mailed link is used")
         mail = self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
         self.assertEqual(len(mail), 1)
+        self.assertIn("בחירת סיסמה", mail.body_html, "the e-mail is in the client's language")
         link = html.fromstring(mail.body_html).xpath("//a[contains(@href, '/web/signup')]")
         url = urlsplit(link[0].get("href"))
         self.start_tour(f"{url.path}?{url.query}", "clinic_portal_registration_signup")
