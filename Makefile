@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-setup test-odoo run his-simulator bench-isc-sync
+.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade run his-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -21,6 +21,9 @@ test-setup:
 
 test-odoo:
 	PYTHON=$(PYTHON) bash scripts/test.sh odoo
+
+test-upgrade:
+	PYTHON=$(PYTHON) bash scripts/test.sh upgrade
 
 run:
 	PYTHON=$(PYTHON) bash scripts/run.sh

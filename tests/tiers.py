@@ -270,6 +270,59 @@ def odoo_tier(tally, keep_db=False):
         drop_db(conf, db)
 
 
+def upgrade_tier(tally):
+    """A database made by the previously landed version, with data, upgraded to this one."""
+    if not odoo_importable():
+        print("SKIPPED upgrade tier: Odoo 19 not installed (see README)")
+        tally.add(skipped=1)
+        return
+    baseline = (ROOT / "tests" / "upgrade" / "baseline.txt").read_text().strip()
+    print(f"== upgrade tier: a database of {baseline[:7]} (the landed version), with data, "
+          "upgraded to this tree", flush=True)
+    conf = write_test_conf()
+    problem = db_problem(conf)
+    if problem:
+        print(f"FAILED upgrade tier: {problem}")
+        tally.add(failed=1)
+        return
+    base = VAR / "upgrade-base"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", baseline, "addons"], cwd=ROOT, check=False,
+                             capture_output=True)
+    if archive.returncode:
+        print(f"FAILED upgrade tier: commit {baseline} is not in this clone's history")
+        tally.add(failed=1)
+        return
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+    db = f"clinic_upgrade_{os.getpid()}"
+    drop_db(conf, db)
+    old_addons = str(base / "addons")
+    steps = [
+        ("install the landed version", odoo_cmd(conf, db) + [
+            f"--addons-path={old_addons}", "-i", ",".join(OUR_MODULES), "--with-demo",
+            "--stop-after-init", "--no-http", "--log-level=info"]),
+        ("seed data with the landed version", [
+            PY, "tests/upgrade/data.py", "seed", "-c", str(conf), "-d", db,
+            f"--addons-path={old_addons}"]),
+        ("upgrade to this tree", odoo_cmd(conf, db) + [
+            "-u", ",".join(OUR_MODULES), "--stop-after-init", "--no-http", "--log-level=info"]),
+        ("the data is intact", [
+            PY, "tests/upgrade/data.py", "check", "-c", str(conf), "-d", db,
+            f"--addons-path={ADDONS_DIR}"]),
+    ]
+    for number, (name, cmd) in enumerate(steps, 1):
+        log = VAR / f"odoo-upgrade-tier-{number}.log"
+        code, out = run(cmd, log=log)
+        problems = our_problems(out) if number != 1 else []
+        if name == "the data is intact":
+            print("\n".join(f"  {line}" for line in out.splitlines()
+                            if line.lstrip().startswith("upgrade data:")))
+        if not report_step(tally, name, code, problems, log):
+            break
+    drop_db(conf, db)
+
+
 def pytest_odoo_step(tally, conf, db):
     """The TransactionCase tests again, under pytest-odoo: both runners must agree."""
     files = sorted(
@@ -334,7 +387,7 @@ def drop_db(conf, db):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tier", nargs="?", default="all",
-                        choices=["all", "static", "unit", "setup", "odoo"])
+                        choices=["all", "static", "unit", "setup", "odoo", "upgrade"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
     parser.add_argument("--write-conf", action="store_true",
@@ -352,6 +405,8 @@ def main():
         setup_tier(tally)
     if args.tier in ("all", "odoo"):
         odoo_tier(tally, keep_db=args.keep_db)
+    if args.tier in ("all", "upgrade"):
+        upgrade_tier(tally)
     print(tally.line())
     return 1 if tally.failed else 0
 

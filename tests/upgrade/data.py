@@ -1,0 +1,130 @@
+"""Data a clinic has before an upgrade, and the check that it is all there after.
+
+    python tests/upgrade/data.py seed  -c CONF -d DB --addons-path OLD_ADDONS  (old code)
+    python tests/upgrade/data.py check -c CONF -d DB --addons-path ADDONS      (new code)
+
+``seed`` creates records through the previous version's models and writes a snapshot of their
+stored values; ``check`` reads the same values through the upgraded models and compares them,
+field by field, then runs the checks of each migration. Exit 1 and one line per difference
+when anything was lost or changed.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).resolve().parents[2] / "var" / "upgrade-snapshot.json"
+
+# (model, fields) whose stored values must come through an upgrade unchanged.
+KEPT = {
+    "res.partner": ["name", "phone", "email", "isc_patient_code", "isc_account_login",
+                    "isc_account_status", "clinic_national_id", "clinic_status_id",
+                    "clinic_birthdate"],
+    "calendar.event": ["name", "start", "stop", "clinic_patient_id", "clinic_product_id"],
+    "isc.sync.run": ["mode", "state", "date_from", "date_to"],
+    "res.company": ["clinic_portal_enabled", "clinic_portal_future_limit",
+                    "clinic_portal_min_hours_new", "clinic_portal_search_range_days",
+                    "isc_his_base_url", "isc_sync_watermark"],
+    "clinic.mandatory.form": ["survey_id", "sequence", "company_id"],
+}
+
+
+def environment(args):
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", args.config, "-d", args.database,
+                         f"--addons-path={args.addons_path}"], setup_logging=False)
+    registry = Registry(args.database)
+    cr = registry.cursor()
+    return cr, odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"active_test": False})
+
+
+def seed(env):
+    """Records of every kind an upgrade could touch, made with the previous version."""
+    company = env.ref("base.main_company")
+    company.write({"clinic_portal_enabled": True, "clinic_portal_future_limit": 0,
+                   "clinic_portal_min_hours_new": 36, "clinic_portal_search_range_days": 45,
+                   "isc_his_base_url": "http://127.0.0.1:8899/api/v1",
+                   "isc_sync_watermark": "2026-11-20 06:00:00"})
+    partner = env["res.partner"].create({
+        "name": "Upgrade Patient", "phone": "050-7654321", "email": "upgrade@example.com",
+        "isc_patient_code": "BNUPG001", "isc_account_login": "isc-upgrade",
+        "isc_account_status": "active", "clinic_national_id": "123456782",
+        "clinic_birthdate": "1980-02-03"})
+    service = env["product.product"].search([("clinic_portal_visible", "=", True)], limit=1)
+    env["calendar.event"].create({
+        "name": "Upgrade appointment", "start": "2026-12-01 08:00:00",
+        "stop": "2026-12-01 08:30:00", "clinic_patient_id": partner.id,
+        "clinic_product_id": service.id, "partner_ids": [(4, partner.id)]})
+    failed = env["isc.sync.run"].create({
+        "mode": "range", "date_from": "2026-11-01 00:00:00", "date_to": "2026-11-02 00:00:00",
+        "company_id": company.id})
+    failed.write({"state": "failed", "failure_reason": "The HIS did not answer (upgrade test)."})
+    survey = env["survey.survey"].create({"title": "Upgrade intake"})
+    env["clinic.mandatory.form"].create({
+        "company_id": company.id, "survey_id": survey.id, "frequency": "new_clients"})
+    return {"failed_run": failed.id, "new_clients_form": survey.id}
+
+
+def snapshot(env):
+    values = {}
+    for model, names in KEPT.items():
+        records = env[model].search([], order="id")
+        values[model] = {str(r["id"]): {n: str(r[n]) for n in names}
+                         for r in records.read(names)}
+    return values
+
+
+def compare(before, after):
+    lost = []
+    for model, records in before.items():
+        for rid, fields in records.items():
+            now = after.get(model, {}).get(rid)
+            if now is None:
+                lost.append(f"{model} {rid}: gone after the upgrade")
+                continue
+            lost += [f"{model} {rid}: {name} was {old!r}, is {now[name]!r}"
+                     for name, old in fields.items() if now[name] != old]
+    return lost
+
+
+def migrated(env, seeded):
+    """What each migration promises for the records it converts."""
+    problems = []
+    run = env["isc.sync.run"].browse(seeded["failed_run"])
+    if "The HIS did not answer (upgrade test)." not in (run.failure_reason or ""):
+        problems.append(f"isc.sync.run {run.id}: failure reason lost ({run.failure_reason!r})")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("step", choices=["seed", "check"])
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--addons-path", required=True)
+    args = parser.parse_args()
+    cr, env = environment(args)
+    try:
+        if args.step == "seed":
+            seeded = seed(env)
+            cr.commit()
+            SNAPSHOT.write_text(json.dumps({"seeded": seeded, "values": snapshot(env)}))
+            print(f"upgrade data: {sum(len(r) for r in snapshot(env).values())} records seeded")
+            return 0
+        saved = json.loads(SNAPSHOT.read_text())
+        problems = compare(saved["values"], snapshot(env)) + migrated(env, saved["seeded"])
+    finally:
+        cr.close()
+    for line in problems:
+        print(f"  upgrade data: {line}")
+    checked = sum(len(r) for r in saved["values"].values())
+    print(f"upgrade data: {checked} records compared, {len(problems)} differences")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
