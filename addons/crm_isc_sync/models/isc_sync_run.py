@@ -144,14 +144,12 @@ class IscSyncRun(models.Model):
 
     @api.model
     def _resume_failed(self, company):
-        failed = self.search([("company_id", "=", company.id), ("state", "=", "failed")])
-        resumed = failed.filtered("will_resume")
+        # Each failure already logs whether it will be resumed; the form says it too.
+        resumed = self.search([("company_id", "=", company.id), ("state", "=", "failed"),
+                               ("mode", "in", ("daily", "range"))]).filtered("will_resume")
         if resumed:
             _logger.info("Isc sync: resuming failed runs %s", resumed.ids)
             resumed.write({"state": "queued", "failure_code": False, "failure_params": False})
-        if failed - resumed:
-            _logger.info("Isc sync: failed runs %s are not resumed (contact runs, or range "
-                         "runs older than %s days)", (failed - resumed).ids, RESUME_RANGE_DAYS)
 
     @api.model
     def _queue_daily_run(self, company):
