@@ -18,7 +18,8 @@ that tests use to re-seed, change data, read the request log and inject faults:
   normally, ``error`` answers ``status`` (503), ``rate_limit`` 429 with ``Retry-After``,
   ``malformed`` a 200 whose body is not JSON, ``drop`` closes the connection unanswered.
 * ``PUT /_sim/accounts`` ``{"accounts": [...]}`` upserts accounts (updated_at defaults to now).
-* ``PUT /_sim/raw-accounts`` ``{"items": [...]}`` stores objects the listing returns as-is.
+* ``PUT /_sim/raw-accounts`` ``{"items": [...], "listed_at"}`` stores objects the listing
+  returns as-is (listed at ``listed_at`` when given, else at their updated_at).
 * ``POST /_sim/patients`` ``{"patients": [...]}`` adds patients without an account.
 * ``GET /_sim/booking-orders`` the orders created so far, with their request data.
 """
@@ -326,7 +327,8 @@ class Handler(BaseHTTPRequestHandler):
             elif action == ("PUT", "/_sim/accounts"):
                 self._json(200, {"upserted": store.upsert_accounts(payload.get("accounts"))})
             elif action == ("PUT", "/_sim/raw-accounts"):
-                self._json(200, {"inserted": store.add_raw_accounts(payload.get("items"))})
+                self._json(200, {"inserted": store.add_raw_accounts(payload.get("items"),
+                                                                   payload.get("listed_at"))})
             elif action == ("POST", "/_sim/patients"):
                 self._json(201, {"patient_codes": store.add_patients(payload.get("patients"))})
             elif action == ("GET", "/_sim/booking-orders"):

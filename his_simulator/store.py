@@ -481,18 +481,20 @@ class Store:
         if index < len(self._keys) and self._keys[index] == key:
             del self._keys[index]
 
-    def add_raw_accounts(self, items):
+    def add_raw_accounts(self, items, listed_at=None):
         """Store JSON objects the listing returns untouched, to test client robustness.
 
-        They sort by their updated_at when it parses, otherwise as if updated now.
+        They sort by ``listed_at`` when given (a HIS whose change log disagrees with the
+        record), else by their updated_at when it parses, otherwise as if updated now.
         """
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise _invalid("items must be a list of JSON objects")
+        listed = None if listed_at is None else _timestamp_param(listed_at, "listed_at")
         with self._lock:
             now = self._now_us()
             for item in items:
                 try:
-                    updated = parse_timestamp(item.get("updated_at"))
+                    updated = listed or parse_timestamp(item.get("updated_at"))
                 except (ValueError, TypeError, OverflowError):
                     updated = now
                 code = item.get("patient_code")

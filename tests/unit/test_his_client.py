@@ -3,6 +3,7 @@
 import json
 import math
 import socket
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import his_client
@@ -13,10 +14,12 @@ from his_client import (
     HisBadResponse,
     HisClient,
     HisConnectionError,
+    HisDeadlineReached,
     HisError,
     HisNotFound,
     HisRecordError,
     HisRejected,
+    HisServerError,
     IscAccount,
     parse_account,
 )
@@ -401,6 +404,59 @@ def test_persistent_5xx_gives_connection_error_once_retries_are_exhausted(client
     assert len(logged(his_server, "/api/v1/isc-accounts")) == 3
 
 
+def test_persistent_5xx_is_an_error_answer_not_an_unreachable_his(client, his_server):
+    add_fault(his_server, endpoint="health", kind="error", status=500)
+    with pytest.raises(HisServerError) as caught:
+        client.health()
+    assert (caught.value.kind, caught.value.status) == ("server_error", 500)
+
+
+def test_a_dropped_connection_is_an_unreachable_his(client, his_server):
+    add_fault(his_server, endpoint="health", kind="drop")
+    with pytest.raises(HisConnectionError) as caught:
+        client.health()
+    assert not isinstance(caught.value, HisServerError)
+    assert caught.value.kind == "unreachable"
+
+
+def test_deadline_bounds_a_slow_answer_and_its_retries(his_server):
+    add_fault(his_server, endpoint="health", kind="latency", latency_ms=1500)
+    with make_client(his_server, read_timeout=1.0, max_retries=3, sleep=time.sleep) as his:
+        his.deadline = time.monotonic() + 0.4
+        started = time.monotonic()
+        with pytest.raises(HisDeadlineReached):
+            his.health()
+        assert time.monotonic() - started < 0.8
+        assert his.request_count == 1
+
+
+def test_deadline_stops_retrying_when_the_wait_would_pass_it(client, his_server):
+    add_fault(his_server, endpoint="health", kind="error", status=503)
+    client.deadline = time.monotonic() + 0.3
+    with pytest.raises(HisDeadlineReached):
+        client.health()
+    assert client.request_count == 1
+    assert client.sleep.waits == []
+
+
+def test_the_his_clock_is_read_from_its_answers(client):
+    assert client.his_now is None
+    client.health()
+    assert abs(client.his_now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(seconds=5)
+    assert client.clock() == client.his_now
+
+
+def test_error_text_from_the_his_is_cleaned_and_bounded():
+    body = json.dumps({"error": {"code": "bad\u0000code",
+                                 "message": "line\u0000one\nline\u001btwo " + "x" * 5000}})
+    his = HisClient("http://his.test", "key", session=RecordingSession(400, body.encode()))
+    with pytest.raises(HisRejected) as caught:
+        his.health()
+    assert caught.value.code == "bad code"
+    assert caught.value.message.startswith("line one line two x")
+    assert len(caught.value.message) <= his_client.MAX_MESSAGE_LENGTH
+
+
 def test_backoff_doubles_and_is_capped(his_server):
     add_fault(his_server, kind="error", status=500)
     with make_client(his_server, max_retries=4, backoff=1.0, max_backoff=3.0) as his:
@@ -580,6 +636,28 @@ def test_parse_account_rejects_record_without_a_patient_code(record):
     with pytest.raises(HisRecordError) as caught:
         parse_account(record)
     assert caught.value.patient_code is None
+
+
+@pytest.mark.parametrize("change", [
+    {"login": "isc\u0000001"}, {"login": "isc\n001"}, {"login": "x" * 100_000},
+    {"patient_code": "BN000001\u0000"}, {"patient_code": "BN" + "0" * 100},
+])
+def test_parse_account_refuses_text_the_database_cannot_store_or_should_not(change):
+    with pytest.raises(HisRecordError) as caught:
+        parse_account({**GOOD, **change})
+    code = caught.value.patient_code
+    assert code and "\u0000" not in code and len(code) <= his_client.MAX_CODE_LENGTH
+    assert "\u0000" not in caught.value.reason and len(caught.value.reason) < 300
+
+
+@pytest.mark.parametrize("field", ["updated_at", "issued_at"])
+def test_parse_account_refuses_a_time_more_than_a_day_ahead_of_the_his_clock(field):
+    his_now = datetime(2025, 1, 3, 10, 0)
+    assert parse_account({**GOOD, field: "2025-01-04T10:00:00Z"}, his_now)
+    for late in ("2025-01-04T10:00:01Z", "9999-12-31T23:59:59Z"):
+        with pytest.raises(HisRecordError) as caught:
+            parse_account({**GOOD, field: late}, his_now)
+        assert "ahead of the HIS clock" in caught.value.reason
 
 
 # --- request log -----------------------------------------------------------------------------

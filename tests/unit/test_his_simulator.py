@@ -205,6 +205,16 @@ def test_raw_items_sort_by_updated_at_or_as_if_updated_now():
     assert store.describe()["raw_accounts"] == 2
 
 
+def test_raw_items_may_be_listed_at_another_time_than_their_updated_at(his_server):
+    far = {"patient_code": "BN000005", "login": "x", "status": "active",
+           "issued_at": "2025-01-01T00:00:00Z", "updated_at": "9999-12-31T23:59:59Z"}
+    call(his_server, "PUT", "/_sim/raw-accounts",
+         {"items": [far], "listed_at": "2025-01-20T00:00:00Z"})
+    answer = call(his_server, "GET", "/api/v1/isc-accounts?updated_from="
+                  "2025-01-19T00:00:00Z&updated_to=2025-01-21T00:00:00Z&limit=5000")
+    assert answer.status_code == 200 and far in answer.json()["items"]
+
+
 # --- patients and booking orders in the store ------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """The rule that decides what a page of HIS accounts changes in the contacts."""
 
 import importlib.util
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import his_client
@@ -15,8 +15,8 @@ ISSUED = datetime(2026, 1, 2, 3, 4, 5, 678000)
 UPDATED = datetime(2026, 2, 3, 4, 5, 6)
 
 
-def account(code, login="isc1", status="active"):
-    return his_client.IscAccount(code, login, status, ISSUED, UPDATED)
+def account(code, login="isc1", status="active", updated=UPDATED):
+    return his_client.IscAccount(code, login, status, ISSUED, updated)
 
 
 def row(pid, code, login=None, status=None, issued=None, updated=None):
@@ -50,3 +50,25 @@ def test_an_account_without_contact_is_unmatched():
 def test_every_contact_holding_the_code_is_matched():
     changes, _, _ = sync_plan.plan_page([account("BN1")], [row(7, "BN1"), row(8, "BN1")])
     assert sorted(pid for pid, _vals in changes) == [7, 8]
+
+
+def test_the_newest_version_in_a_page_wins_whatever_its_place():
+    older = account("BN1", login="old", updated=UPDATED - timedelta(hours=1))
+    newer = account("BN1", login="new")
+    for page in ([older, newer], [newer, older]):
+        changes, unchanged, unmatched = sync_plan.plan_page(page, [row(7, "BN1")])
+        assert [(pid, vals["isc_account_login"]) for pid, vals in changes] == [(7, "new")]
+        assert (unchanged, unmatched) == ([], [])
+
+
+def test_an_account_older_than_the_one_held_does_not_move_it_backwards():
+    stored = row(7, "BN1", "new", "locked", ISSUED.replace(microsecond=0), UPDATED)
+    older = account("BN1", login="old", updated=UPDATED - timedelta(seconds=1))
+    assert sync_plan.plan_page([older], [stored]) == ([], [7], [])
+
+
+def test_a_newer_account_replaces_the_one_held():
+    stored = row(7, "BN1", "old", "active", ISSUED.replace(microsecond=0),
+                 UPDATED - timedelta(days=1))
+    changes, _, _ = sync_plan.plan_page([account("BN1", login="new")], [stored])
+    assert changes[0][1]["isc_account_login"] == "new"

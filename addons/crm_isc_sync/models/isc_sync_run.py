@@ -3,7 +3,6 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..services import his_client, sync_plan
@@ -18,6 +17,25 @@ WATERMARK_OVERLAP = timedelta(minutes=15)
 INLINE_SECONDS = 10.0
 # Per-record errors kept per run; the count goes on past it.
 MAX_ERROR_LINES = 1000
+# The daily sync resumes failed range runs this recent; older ones are left for a new sync.
+RESUME_RANGE_DAYS = 7
+# What _execute reports: the run ended (done or failed), its time budget ran out, or another
+# sync of the company holds the lock.
+FINISHED, CONTINUE, LOCKED = "finished", "continue", "locked"
+PENDING_STATES = ("queued", "running")
+FAILURE_CODES = [
+    ("unreachable", "HIS unreachable"),
+    ("server_error", "HIS error answer"),
+    ("auth", "API key refused"),
+    ("bad_response", "Unreadable answer"),
+    ("rejected", "Request refused"),
+    ("not_found", "Not found on the HIS"),
+    ("record", "Malformed account"),
+    ("not_configured", "HIS connection not configured"),
+    ("unexpected", "Unexpected error"),
+    ("error", "HIS error"),
+    ("legacy", "Earlier version"),
+]
 
 
 class IscSyncRun(models.Model):
@@ -47,7 +65,13 @@ class IscSyncRun(models.Model):
     count_unchanged = fields.Integer(string="Unchanged", readonly=True)
     count_unmatched = fields.Integer(string="No matching contact", readonly=True)
     count_errors = fields.Integer(string="Errors", readonly=True)
-    failure_reason = fields.Text(readonly=True)
+    # Stored as a code and its values, so that each reader gets the reason in their language.
+    failure_code = fields.Selection(FAILURE_CODES, string="Failure", readonly=True, copy=False)
+    failure_params = fields.Json(string="Failure details", readonly=True, copy=False)
+    failure_reason = fields.Text(compute="_compute_failure_reason")
+    will_resume = fields.Boolean(
+        string="Resumed by the daily sync", compute="_compute_will_resume",
+        help="The next daily sync resumes this failed run from its last saved batch.")
     error_ids = fields.One2many("isc.sync.run.error", "run_id", string="Record errors",
                                 readonly=True)
 
@@ -60,104 +84,188 @@ class IscSyncRun(models.Model):
             run.name = self.env._("Isc sync #%(id)s (%(mode)s)", id=run.id or "",
                                   mode=modes.get(run.mode, ""))
 
+    @api.depends("failure_code", "failure_params")
+    @api.depends_context("lang")
+    def _compute_failure_reason(self):
+        for run in self:
+            run.failure_reason = run.failure_code and run.company_id._isc_failure_text(
+                run.failure_code, run.failure_params)
+
+    @api.depends("state", "mode", "create_date")
+    def _compute_will_resume(self):
+        oldest = fields.Datetime.now() - timedelta(days=RESUME_RANGE_DAYS)
+        for run in self:
+            run.will_resume = run.state == "failed" and (
+                run.mode == "daily"
+                or (run.mode == "range" and (run.create_date or oldest) >= oldest))
+
     # --- entry points -------------------------------------------------------------------
     @api.model
     def _cron_daily_sync(self):
-        """Way 1: from each company's watermark to now, resuming an unfinished daily run."""
-        now = fields.Datetime.now()
+        """Way 1: from each company's watermark to now; what is left goes on in background."""
         companies = self.env["res.company"].sudo().search([("isc_his_base_url", "!=", False)])
         for company in companies:
-            pending = self.search([("company_id", "=", company.id), ("mode", "=", "daily"),
-                                   ("state", "in", ("queued", "running", "failed"))])
-            pending.filtered(lambda r: r.state == "failed").write({"state": "queued"})
-            start = company.isc_sync_watermark
-            start = start - WATERMARK_OVERLAP if start else now - timedelta(days=1)
-            if not pending or max(pending.mapped("date_to")) < now - timedelta(hours=1):
-                self.create({"mode": "daily", "company_id": company.id, "date_from": start,
-                             "date_to": now, "user_id": self.env.ref("base.user_root").id})
-            self._process_queue(company)
+            self._resume_failed(company)
+            self._queue_daily_run(company)
+            if self._process_queue(company) != FINISHED:
+                self._trigger_worker()
 
     @api.model
     def _cron_process_queue(self):
-        """Background worker: queued or interrupted runs, e.g. large manual ranges."""
+        """Background worker: queued or interrupted runs, e.g. large manual ranges.
+
+        It reports the runs still waiting (lock taken, time budget spent), so that Odoo calls
+        it again at once rather than tomorrow.
+        """
         self = self.with_context(isc_background=True)
-        for company in self.search([("state", "in", ("queued", "running"))]).company_id:
+        for company in self._pending().company_id:
             self._process_queue(company)
+        waiting = len(self._pending())
+        if waiting:
+            _logger.info("Isc sync: %s run(s) wait for the next call of the worker", waiting)
+        self._report_progress(remaining=waiting)
+
+    @api.model
+    def _pending(self, company=None):
+        domain = [("state", "in", PENDING_STATES), ("mode", "!=", "contact")]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        return self.search(domain, order="id")
 
     @api.model
     def _process_queue(self, company):
-        runs = self.search([("company_id", "=", company.id), ("state", "in", ("queued", "running")),
-                            ("mode", "!=", "contact")], order="id")
-        for run in runs:
-            if run._execute() == "continue":
-                return
+        """Run the company's waiting runs, oldest first: FINISHED, or why it stopped."""
+        # Searched again after each run: runs queued meanwhile are taken too.
+        while run := self._pending(company)[:1]:
+            outcome = run._execute()
+            if outcome != FINISHED:
+                return outcome
+        return FINISHED
+
+    @api.model
+    def _resume_failed(self, company):
+        # Each failure already logs whether it will be resumed; the form says it too.
+        resumed = self.search([("company_id", "=", company.id), ("state", "=", "failed"),
+                               ("mode", "in", ("daily", "range"))]).filtered("will_resume")
+        if resumed:
+            _logger.info("Isc sync: resuming failed runs %s", resumed.ids)
+            resumed.write({"state": "queued", "failure_code": False, "failure_params": False})
+
+    @api.model
+    def _queue_daily_run(self, company):
+        now = fields.Datetime.now()
+        pending = self._pending(company).filtered(lambda r: r.mode == "daily")
+        if pending and max(pending.mapped("date_to")) >= now - timedelta(hours=1):
+            return
+        start = company.isc_sync_watermark
+        start = start - WATERMARK_OVERLAP if start else now - timedelta(days=1)
+        self.create({"mode": "daily", "company_id": company.id, "date_from": start,
+                     "date_to": now, "user_id": self.env.ref("base.user_root").id})
 
     def _start_range(self, date_from, date_to):
         """Way 2: sync a range inside the request while it is short, then in background."""
         run = self.create({"mode": "range", "date_from": date_from, "date_to": date_to})
         outcome = run._execute(time_budget=self.env.context.get("isc_inline_seconds",
                                                                  INLINE_SECONDS))
-        if outcome != "finished":
-            self.env.ref("crm_isc_sync.ir_cron_isc_sync_queue")._trigger()
+        if outcome != FINISHED or self._pending(run.company_id):
+            self._trigger_worker()
         return run, outcome
+
+    def _trigger_worker(self):
+        self.env.ref("crm_isc_sync.ir_cron_isc_sync_queue").sudo()._trigger()
+
+    def _report_progress(self, processed=0, remaining=None):
+        """Commit a batch inside a cron job; the seconds left of its time budget."""
+        if not self.env.context.get("ir_cron_progress_id"):
+            return float("inf")
+        return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
 
     # --- the engine ---------------------------------------------------------------------
     def _execute(self, time_budget=None):
-        """Process this run from its cursor; 'finished', 'continue' (budget spent) or 'locked'."""
+        """Process this run from its cursor: FINISHED, CONTINUE (budget spent) or LOCKED."""
         self.ensure_one()
         if not self._try_lock():
-            return "locked"
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        deadline = time.monotonic() + time_budget if time_budget is not None else None
+            _logger.info("Isc sync run %s waits: another sync of company %s holds the lock",
+                         self.id, self.company_id.id)
+            return LOCKED
         try:
-            self.write({"state": "running", "started_at": self.started_at or fields.Datetime.now()})
-            client = self.company_id._isc_his_client()
-            page_size = self.company_id.sudo().isc_his_page_size
-            with client:
-                pages = client.iter_account_pages(self.date_from, self.date_to,
-                                                  page_size=page_size, cursor=self.cursor or None)
-                for raw_items, next_cursor in pages:
-                    with self.env.cr.savepoint():
-                        self._apply_accounts(*self._parse_page(raw_items))
-                        self.cursor = next_cursor
-                        self.flush_recordset()
-                    if not next_cursor:
-                        break
-                    budget_left = (self.env["ir.cron"]._commit_progress(len(raw_items))
-                                   if in_cron else float("inf"))
-                    if not budget_left or (deadline and time.monotonic() > deadline):
-                        return "continue"
-        except (his_client.HisError, UserError) as error:
-            reason = (self.company_id._isc_his_error_message(error)
-                      if isinstance(error, his_client.HisError) else error.args[0])
-            _logger.info("Isc sync run %s failed: %s", self.id, reason)
-            self.write({"state": "failed", "failure_reason": reason,
-                        "ended_at": fields.Datetime.now()})
-            self._notify_done()
-            return "finished"
+            return self._execute_locked(time_budget)
         finally:
             self._unlock()
+
+    def _execute_locked(self, time_budget):
+        if not self.company_id._isc_his_configured():
+            return self._fail("not_configured", {})
+        deadline = time.monotonic() + time_budget if time_budget is not None else None
+        self.write({"state": "running", "started_at": self.started_at or fields.Datetime.now()})
+        _logger.info("Isc sync run %s (%s) runs from %s", self.id, self.mode,
+                     "its last saved batch" if self.cursor else "the start")
+        try:
+            with self.company_id._isc_his_client() as client:
+                client.deadline = deadline
+                finished = self._sync_pages(client, deadline)
+        except his_client.HisDeadlineReached:
+            finished = False
+        except his_client.HisError as error:
+            return self._fail(error.kind, error.params())
+        except Exception:
+            # Only this run stops: the cursor keeps its last saved batch, other runs go on.
+            _logger.exception("Isc sync run %s stopped on an unexpected error", self.id)
+            return self._fail("unexpected", {})
+        if not finished:
+            _logger.info("Isc sync run %s paused: time budget spent, it goes on in background",
+                         self.id)
+            return CONTINUE
         self._finish()
-        return "finished"
+        return FINISHED
+
+    def _sync_pages(self, client, deadline):
+        """Apply the pages from the run's cursor; False when the time budget ran out first."""
+        pages = client.iter_account_pages(self.date_from, self.date_to,
+                                          page_size=self.company_id.sudo().isc_his_page_size,
+                                          cursor=self.cursor or None)
+        for raw_items, next_cursor in pages:
+            with self.env.cr.savepoint():
+                self._apply_accounts(*self._parse_page(raw_items, client.clock()))
+                self.cursor = next_cursor
+                self.flush_recordset()
+            if not next_cursor:
+                break
+            budget_left = self._report_progress(len(raw_items))
+            if not budget_left or (deadline is not None and time.monotonic() > deadline):
+                return False
+        return True
+
+    def _fail(self, code, params):
+        self.write({"state": "failed", "failure_code": code, "failure_params": params,
+                    "ended_at": fields.Datetime.now()})
+        _logger.info("Isc sync run %s failed (%s: %s); %s", self.id, code, params,
+                     "the next daily sync resumes it" if self.will_resume
+                     else "it will not be resumed")
+        self._notify_done()
+        return FINISHED
 
     def _finish(self):
-        self.write({"state": "done", "ended_at": fields.Datetime.now(), "cursor": False})
+        self.write({"state": "done", "ended_at": fields.Datetime.now(), "cursor": False,
+                    "failure_code": False, "failure_params": False})
         if self.mode == "daily":
             company = self.company_id.sudo()
             if not company.isc_sync_watermark or company.isc_sync_watermark < self.date_to:
                 company.isc_sync_watermark = self.date_to
+        _logger.info("Isc sync run %s done: %s updated, %s unchanged, %s unmatched, %s errors",
+                     self.id, self.count_updated, self.count_unchanged, self.count_unmatched,
+                     self.count_errors)
         self._notify_done()
 
-    def _parse_page(self, raw_items):
+    def _parse_page(self, raw_items, his_now):
         """Parsed accounts, and (patient code, reason) of each malformed one, which is skipped."""
         accounts, errors = [], []
         for raw in raw_items:
             try:
-                accounts.append(his_client.parse_account(raw))
+                accounts.append(his_client.parse_account(raw, his_now))
             except his_client.HisRecordError as error:
-                code = error.patient_code or (raw.get("patient_code") if isinstance(raw, dict)
-                                              else None)
-                errors.append((code, self.company_id._isc_his_error_message(error)))
+                errors.append((error.patient_code,
+                               self.company_id._isc_his_error_message(error)))
         return accounts, errors
 
     def _apply_accounts(self, accounts, errors=(), partners=None):
@@ -211,8 +319,7 @@ class IscSyncRun(models.Model):
                         else:
                             run._apply_accounts([account], partners=partner)
             except his_client.HisError as error:
-                run.write({"state": "failed", "ended_at": fields.Datetime.now(),
-                           "failure_reason": company._isc_his_error_message(error)})
+                run._fail(error.kind, error.params())
             else:
                 run.write({"state": "done", "ended_at": fields.Datetime.now()})
             runs |= run
@@ -238,16 +345,23 @@ class IscSyncRun(models.Model):
             unmatched=self.count_unmatched, errors=self.count_errors)
 
     def _notify_done(self):
-        """Tell the user who started a background run how it ended."""
+        """Tell the user who started a background run how it ended, in their language."""
         if self.mode != "range" or not self.env.context.get("isc_background"):
             return
+        run = self.with_context(lang=self.user_id.lang)
+        kind, title, message = run._outcome_texts()
         self.user_id._bus_send("simple_notification", {
-            "type": "success" if self.state == "done" else "danger",
-            "title": self.env._("Isc account sync finished") if self.state == "done"
-            else self.env._("Isc account sync failed"),
-            "message": self.failure_reason or self._summary(),
-            "sticky": True,
+            "type": kind, "title": title, "message": message, "sticky": True,
         })
+
+    def _outcome_texts(self):
+        """(notification type, title, message) of a run that ended."""
+        env = self.env
+        if self.state == "failed":
+            return "danger", env._("Isc account sync failed"), self.failure_reason
+        if self.count_errors:
+            return "warning", env._("Isc account sync finished with errors"), self._summary()
+        return "success", env._("Isc account sync finished"), self._summary()
 
     def _notification_action(self, single=False):
         """The notification a user gets for this run, with a link to it in the log."""
@@ -257,6 +371,9 @@ class IscSyncRun(models.Model):
         elif self.state in ("queued", "running"):
             kind, title = "info", env._("Isc account sync continues in background")
             message = env._("Many accounts to sync: you will be notified when it is done (%s).")
+        elif self.count_errors:
+            kind, title = "warning", env._("Isc account sync finished with errors")
+            message = self._summary() + " (%s)"
         elif single and self.count_unmatched:
             kind, title = "warning", env._("No Isc account yet")
             message = env._("The HIS has not issued an Isc account for this patient yet (it is "

@@ -60,14 +60,17 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The HIS base URL must start with http:// or https://."))
 
+    def _isc_his_configured(self):
+        self.ensure_one()
+        company = self.sudo()
+        return bool(company.isc_his_base_url and company.isc_his_api_key)
+
     def _isc_his_client(self):
         """A client for this company's HIS; the key is read with superuser rights."""
         self.ensure_one()
         company = self.sudo()
-        if not company.isc_his_base_url or not company.isc_his_api_key:
-            raise ValidationError(self.env._(
-                "The HIS connection of %(company)s is not configured: set its base URL and "
-                "API key in Settings > Isc accounts.", company=self.name))
+        if not self._isc_his_configured():
+            raise ValidationError(self._isc_failure_text("not_configured", {}))
         return his_client.HisClient(
             company.isc_his_base_url,
             company.isc_his_api_key,
@@ -76,20 +79,32 @@ class ResCompany(models.Model):
         )
 
     def _isc_his_error_message(self, error):
-        """A translated sentence for a HIS failure, for users and for the sync log."""
-        env = self.env
-        reason = getattr(error, "reason", str(error))
-        if isinstance(error, his_client.HisAuthError):
-            return env._("The HIS refused the API key (check it in Settings).")
-        if isinstance(error, his_client.HisConnectionError):
-            return env._("The HIS could not be reached or did not answer in time "
-                         "(%(reason)s).", reason=reason)
-        if isinstance(error, his_client.HisBadResponse):
-            return env._("The HIS sent an answer that could not be read (%(reason)s).",
-                         reason=reason)
-        if isinstance(error, his_client.HisRejected):
-            return env._("The HIS refused the request: %(message)s",
-                         message=error.message or reason)
-        if isinstance(error, his_client.HisRecordError):
-            return env._("Malformed account from the HIS: %(reason)s", reason=reason)
-        return env._("HIS error: %(reason)s", reason=reason)
+        """A sentence for a HIS failure, in the language of the current user."""
+        return self._isc_failure_text(getattr(error, "kind", "error"),
+                                      error.params() if hasattr(error, "params") else {})
+
+    def _isc_failure_text(self, kind, params):
+        """The sentence for a failure stored as ``kind`` and ``params``, translated on read."""
+        env, params = self.env, params or {}
+        reason = params.get("reason") or ""
+        texts = {
+            "unreachable": lambda: env._(
+                "Could not reach the HIS: no answer in time, or the connection failed."),
+            "server_error": lambda: env._(
+                "The HIS answered with an error (HTTP %(status)s).", status=params.get("status")),
+            "auth": lambda: env._("The HIS refused the API key (check it in Settings)."),
+            "bad_response": lambda: env._("The HIS sent an answer that could not be read."),
+            "rejected": lambda: env._("The HIS refused the request: %(message)s",
+                                      message=params.get("message") or reason),
+            "not_found": lambda: env._("The HIS refused the request: %(message)s",
+                                       message=params.get("message") or reason),
+            "record": lambda: env._("Malformed account from the HIS: %(reason)s", reason=reason),
+            "not_configured": lambda: env._(
+                "The HIS connection of %(company)s is not configured: set its base URL and "
+                "API key in Settings > Isc accounts.", company=self.name),
+            "unexpected": lambda: env._(
+                "The sync stopped on an unexpected error; the server log has the details."),
+            "legacy": lambda: params.get("text") or "",
+        }
+        text = texts.get(kind)
+        return text() if text else env._("HIS error: %(reason)s", reason=reason)

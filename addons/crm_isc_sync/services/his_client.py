@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
@@ -24,6 +25,14 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 ACCOUNT_STATUSES = frozenset({"active", "locked", "revoked"})
 NO_ACCOUNT_CODES = frozenset({"not_found", "unknown_patient"})
 USER_AGENT = "crm-isc-sync/1.0"
+# Longest texts kept from the HIS: patient codes and logins are short; messages are for people.
+MAX_CODE_LENGTH = 64
+MAX_LOGIN_LENGTH = 128
+MAX_MESSAGE_LENGTH = 300
+# A timestamp further ahead of the HIS's own clock is an error: it would never fall in a window.
+MAX_AHEAD_OF_HIS_CLOCK = timedelta(days=1)
+# C0 and C1 control characters: PostgreSQL refuses NUL, the others garble logs and screens.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # Failures worth another attempt: the request may not have reached the HIS, or the answer
 # was lost on the way (dropped connection, truncated body, timeout).
@@ -34,13 +43,23 @@ _TRANSIENT = (
 )
 
 
+# --- text from the HIS -----------------------------------------------------------------------
+
+
+def clean_text(value, limit=MAX_MESSAGE_LENGTH):
+    """``value`` as one printable line of at most ``limit`` characters, for logs and people."""
+    text = " ".join(_CONTROL_CHARACTERS.sub(" ", str(value)).split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
 # --- exceptions ------------------------------------------------------------------------------
 
 
 class HisError(Exception):
-    """Any failure talking to the HIS."""
+    """Any failure talking to the HIS; ``kind`` names it for the message users read."""
 
     default_reason = "HIS request failed"
+    kind = "error"
 
     def __init__(self, reason=None, *, status=None, code=None, message=None):
         self.reason = reason or self.default_reason
@@ -49,29 +68,51 @@ class HisError(Exception):
         self.message = message
         super().__init__(self.reason)
 
+    def params(self):
+        """What a message about this failure needs, as JSON values."""
+        return {"status": self.status, "message": self.message, "reason": self.reason}
+
 
 class HisConnectionError(HisError):
-    """Network failure, timeout, dropped connection, or 5xx/429 once retries ran out."""
+    """Network failure, timeout or dropped connection once retries ran out."""
 
     default_reason = "HIS unreachable"
+    kind = "unreachable"
+
+
+class HisServerError(HisConnectionError):
+    """The HIS answered, with 5xx or 429, once retries ran out: reachable but failing."""
+
+    default_reason = "HIS answered with an error"
+    kind = "server_error"
+
+
+class HisDeadlineReached(HisError):
+    """The caller's time budget ran out before the HIS answered; the work can go on later."""
+
+    default_reason = "time budget spent before the HIS answered"
+    kind = "deadline"
 
 
 class HisAuthError(HisError):
     """The HIS refused the API key (401/403)."""
 
     default_reason = "HIS refused the API key"
+    kind = "auth"
 
 
 class HisNotFound(HisError):
     """404 from the HIS."""
 
     default_reason = "not found on the HIS"
+    kind = "not_found"
 
 
 class HisRejected(HisError):
     """Another 4xx: the HIS refused the request; ``code`` and ``message`` come from it."""
 
     default_reason = "HIS rejected the request"
+    kind = "rejected"
 
     def __init__(self, code, message, *, status=None):
         super().__init__(f"HIS rejected the request ({code}): {message}",
@@ -82,14 +123,17 @@ class HisBadResponse(HisError):
     """The HIS answered something that is not valid JSON or not the expected shape."""
 
     default_reason = "unexpected answer from the HIS"
+    kind = "bad_response"
 
 
 class HisRecordError(HisError):
     """One malformed account record; ``patient_code`` is set when it could be read."""
 
     default_reason = "malformed account record"
+    kind = "record"
 
     def __init__(self, reason, patient_code=None):
+        patient_code = clean_text(patient_code, MAX_CODE_LENGTH) if patient_code else None
         if patient_code:
             reason = f"{reason} (patient {patient_code})"
         super().__init__(reason)
@@ -131,25 +175,48 @@ def _parse_utc(value):
     return moment if moment.tzinfo is None else None
 
 
-def parse_account(raw):
-    """Validate one account record of the HIS; raises HisRecordError when malformed."""
+def _account_text(raw, field, limit, patient_code=None):
+    """A text field of an account record, refused when it is empty, too long or not printable."""
+    value = raw.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise HisRecordError(f"account record without {field}", patient_code)
+    if _CONTROL_CHARACTERS.search(value):
+        raise HisRecordError(f"account record whose {field} has control characters",
+                             patient_code)
+    if len(value) > limit:
+        raise HisRecordError(f"account record whose {field} is longer than {limit} characters",
+                             patient_code)
+    return value
+
+
+def _account_time(raw, field, not_after, patient_code):
+    moment = _parse_utc(raw.get(field))
+    if moment is None:
+        raise HisRecordError(f"account record with an invalid {field}", patient_code)
+    if not_after is not None and moment > not_after:
+        raise HisRecordError(f"account record whose {field} is more than a day ahead of the "
+                             f"HIS clock", patient_code)
+    return moment
+
+
+def parse_account(raw, his_now=None):
+    """Validate one account record of the HIS; raises HisRecordError when malformed.
+
+    ``his_now`` is the HIS's clock (naive UTC): timestamps more than a day after it are refused.
+    """
     if not isinstance(raw, dict):
         raise HisRecordError("account record is not an object")
-    code = raw.get("patient_code")
-    if not isinstance(code, str) or not code.strip():
-        raise HisRecordError("account record without patient_code")
-    login = raw.get("login")
-    if not isinstance(login, str) or not login.strip():
-        raise HisRecordError("account record with an empty login", code)
+    given_code = raw.get("patient_code")
+    code = _account_text(raw, "patient_code", MAX_CODE_LENGTH,
+                         given_code if isinstance(given_code, str) else None)
+    login = _account_text(raw, "login", MAX_LOGIN_LENGTH, code)
     status = raw.get("status")
     if status not in ACCOUNT_STATUSES:
-        raise HisRecordError(f"account record with unknown status {status!r}", code)
-    issued_at = _parse_utc(raw.get("issued_at"))
-    if issued_at is None:
-        raise HisRecordError("account record with an invalid issued_at", code)
-    updated_at = _parse_utc(raw.get("updated_at"))
-    if updated_at is None:
-        raise HisRecordError("account record with an invalid updated_at", code)
+        raise HisRecordError(
+            f"account record with unknown status {clean_text(repr(status), 40)}", code)
+    not_after = his_now + MAX_AHEAD_OF_HIS_CLOCK if his_now is not None else None
+    issued_at = _account_time(raw, "issued_at", not_after, code)
+    updated_at = _account_time(raw, "updated_at", not_after, code)
     return IscAccount(code, login, status, issued_at, updated_at)
 
 
@@ -190,8 +257,19 @@ def _error_fields(response):
     except (ValueError, KeyError, TypeError):
         code = message = None
     if isinstance(code, str) and isinstance(message, str):
-        return code, message
-    return f"http_{response.status_code}", (response.text or "")[:200].strip() or "no detail"
+        return clean_text(code, MAX_CODE_LENGTH), clean_text(message)
+    return f"http_{response.status_code}", clean_text(response.text or "") or "no detail"
+
+
+def _response_time(response):
+    """The HIS's clock from the Date header (naive UTC), or None."""
+    try:
+        moment = parsedate_to_datetime(response.headers.get("Date") or "")
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
 
 
 # --- client ----------------------------------------------------------------------------------
@@ -201,7 +279,9 @@ class HisClient:
     """Talks to one HIS; reuses connections and retries transient failures.
 
     ``base_url`` is the HIS root (``https://his.example``); a trailing ``/api/v1`` is
-    tolerated. ``sleep`` is injectable so tests do not wait for backoffs.
+    tolerated. ``sleep`` is injectable so tests do not wait for backoffs. ``deadline``
+    (``time.monotonic()`` seconds, or None) bounds every call, retries and waits included:
+    past it the call raises :class:`HisDeadlineReached`.
     """
 
     def __init__(
@@ -231,6 +311,12 @@ class HisClient:
         self.session = session if session is not None else requests.Session()
         self.request_count = 0  # HTTP attempts, retries included
         self.retry_count = 0
+        self.deadline = None
+        self.his_now = None  # the HIS's clock at its last answer
+
+    def clock(self):
+        """The HIS's clock (naive UTC) as of its last answer; ours when it sent none."""
+        return self.his_now or datetime.now(UTC).replace(tzinfo=None)
 
     def close(self):
         if self._own_session:
@@ -248,6 +334,20 @@ class HisClient:
         delay = self.backoff * 2**attempt if retry_after is None else retry_after
         return min(delay, self.max_backoff)
 
+    def _timeouts(self, method, path):
+        """(connect, read) timeouts of the next attempt, cut to what is left of the deadline."""
+        if self.deadline is None:
+            return self.connect_timeout, self.read_timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise HisDeadlineReached(f"time budget spent before {method} {path}")
+        return min(self.connect_timeout, left), min(self.read_timeout, left)
+
+    def _wait_before_retry(self, delay, failure):
+        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+            raise HisDeadlineReached(f"time budget spent, last attempt: {failure.reason}")
+        self.sleep(delay)
+
     def _request(self, method, path, params=None, payload=None):
         """One API call with retries; returns the 2xx response or raises a HisError."""
         url = self.base_url + API_PREFIX + path
@@ -264,6 +364,7 @@ class HisClient:
             headers["Content-Type"] = "application/json"
         attempt = 0
         while True:
+            timeouts = self._timeouts(method, path)
             self.request_count += 1
             retry_after = None
             try:
@@ -273,11 +374,14 @@ class HisClient:
                     params=params,
                     data=body,
                     headers=headers,
-                    timeout=(self.connect_timeout, self.read_timeout),
+                    timeout=timeouts,
                     # A redirect could hand the API key to another host.
                     allow_redirects=False,
                 )
             except requests.exceptions.Timeout:
+                if timeouts != (self.connect_timeout, self.read_timeout):
+                    raise HisDeadlineReached(
+                        f"time budget spent waiting for {method} {path}") from None
                 failure = HisConnectionError(
                     f"HIS did not answer {method} {path} in time "
                     f"(connect {self.connect_timeout}s, read {self.read_timeout}s)")
@@ -289,12 +393,13 @@ class HisClient:
                 raise HisConnectionError(
                     f"cannot call the HIS at {url}: {type(exc).__name__}") from exc
             else:
+                self.his_now = _response_time(response) or self.his_now
                 status = response.status_code
                 if status not in RETRY_STATUSES:
                     self._check_status(response, method, path)
                     return response
                 code, message = _error_fields(response)
-                failure = HisConnectionError(
+                failure = HisServerError(
                     f"HIS answered HTTP {status} on {method} {path}: {message}",
                     status=status, code=code, message=message)
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
@@ -303,7 +408,7 @@ class HisClient:
                     failure.reason += f" (after {attempt + 1} attempts)"
                     failure.args = (failure.reason,)
                 raise failure
-            self.sleep(self._delay(attempt, retry_after))
+            self._wait_before_retry(self._delay(attempt, retry_after), failure)
             attempt += 1
             self.retry_count += 1
 
@@ -322,7 +427,7 @@ class HisClient:
         if 400 <= status < 500:
             raise HisRejected(code, message, status=status)
         if status >= 500:
-            raise HisConnectionError(f"HIS answered HTTP {status} on {method} {path}",
+            raise HisServerError(f"HIS answered HTTP {status} on {method} {path}",
                                      status=status, code=code, message=message)
         raise HisBadResponse(f"unexpected HTTP {status} from the HIS on {method} {path}",
                              status=status)
@@ -372,7 +477,7 @@ class HisClient:
             if exc.code in NO_ACCOUNT_CODES:
                 return None
             raise
-        return parse_account(self._json_object(response))
+        return parse_account(self._json_object(response), self.clock())
 
     def iter_account_pages(self, updated_from, updated_to, page_size=1000, cursor=None):
         """Yield ``(raw_items, next_cursor)`` for accounts updated in [from, to).

@@ -19,8 +19,21 @@ def account_values(account):
     }
 
 
+def newest_per_patient(accounts):
+    """One account per patient code: the one the HIS changed last (on a tie, the later one)."""
+    newest = {}
+    for account in accounts:
+        held = newest.get(account.patient_code)
+        if held is None or account.updated_at >= held.updated_at:
+            newest[account.patient_code] = account
+    return list(newest.values())
+
+
 def plan_page(accounts, rows):
-    """Match accounts to contact rows by patient code.
+    """Match accounts to contact rows by patient code; the newest ``updated_at`` wins.
+
+    An account the HIS changed before the version a contact already holds leaves that contact
+    unchanged: an account never moves backwards, whatever order the pages come in.
 
     :param accounts: parsed accounts (objects with patient_code, login, status, issued_at,
         updated_at)
@@ -32,7 +45,7 @@ def plan_page(accounts, rows):
     for row in rows:
         by_code.setdefault(row[1], []).append(row)
     changes, unchanged, unmatched = [], [], []
-    for account in accounts:
+    for account in newest_per_patient(accounts):
         matches = by_code.get(account.patient_code)
         if not matches:
             unmatched.append(account.patient_code)
@@ -40,7 +53,8 @@ def plan_page(accounts, rows):
         values = account_values(account)
         target = tuple(values.values())
         for row in matches:
-            if tuple(row[2:]) == target:
+            held_at = row[-1]
+            if tuple(row[2:]) == target or (held_at and held_at > target[-1]):
                 unchanged.append(row[0])
             else:
                 changes.append((row[0], values))

@@ -94,6 +94,35 @@ class IscSyncCase(HisSimulatorMixin, TransactionCase):
         super().setUp()
         self.reset_his()
 
+    def his_raw_accounts(self, *items, listed_at=None):
+        """Accounts the HIS lists as they are, at ``listed_at`` or their own updated_at."""
+        self.his_store.add_raw_accounts(
+            list(items), listed_at and listed_at.isoformat() + "Z")
+
+    def his_time(self, delta=timedelta()):
+        return (self.his_anchor + delta).isoformat() + "Z"
+
+    def sync_range(self, date_from, date_to, **context):
+        """The contact list's "Sync Isc account list", as an Isc user: (run, notification)."""
+        wizard = self.env["isc.sync.range.wizard"].with_user(self.isc_user).with_context(
+            **context).create({"date_from": date_from, "date_to": date_to})
+        action = wizard.action_sync()
+        run = self.env["isc.sync.run"].search([("mode", "=", "range")], limit=1)
+        return run, action
+
+    def run_cron_job(self, xmlid):
+        """Run a scheduled action the way Odoo's cron worker does (progress API included)."""
+        cron = self.env.ref(xmlid)
+        self.env.flush_all()
+        job = {**cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0}
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            self.registry["ir.cron"]._process_job(cr, job)
+
+    def cron_called_again_within_a_minute(self, xmlid):
+        soon = fields.Datetime.now() + timedelta(minutes=1)
+        return bool(self.env["ir.cron.trigger"].search_count([
+            ("cron_id", "=", self.env.ref(xmlid).id), ("call_at", "<=", soon)]))
+
     def full_range(self):
         return self.his_anchor - timedelta(days=31), self.his_anchor + timedelta(seconds=1)
 

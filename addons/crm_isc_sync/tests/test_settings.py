@@ -28,7 +28,7 @@ class TestSettings(IscSyncCase):
         self.company.isc_his_base_url = "http://127.0.0.1:9/api/v1"
         action = self.settings().action_isc_test_connection()
         self.assertEqual(action["params"]["type"], "danger")
-        self.assertIn("could not be reached", action["params"]["message"])
+        self.assertIn("Could not reach the HIS", action["params"]["message"])
 
     def test_bad_settings_are_refused(self):
         for vals in ({"isc_his_page_size": 0}, {"isc_his_read_timeout": 0},
