@@ -64,3 +64,8 @@ def test_date_of_birth_must_be_in_the_past():
 def test_phones_are_normalized_for_duplicate_lookups():
     assert rules.normalize_phone("050-123 4567") == "0501234567"
     assert rules.normalize_phone("+972 (50) 1234567") == "+972501234567"
+
+
+def test_a_megabyte_name_is_refused_as_too_long():
+    assert check(first_name="x" * 1_000_000) == {"first_name": "too_long"}
+    assert check(last_name="Levi" * 25) == {}

@@ -27,6 +27,7 @@ class ClinicRegistrationController(http.Controller):
             rules.BAD_DATE: env._("Enter the date as year-month-day."),
             rules.FUTURE_DATE: env._("The date of birth must be in the past."),
             rules.TOO_OLD: env._("Check the year of birth."),
+            rules.TOO_LONG: env._("This is too long."),
             "bad_choice": env._("Choose one of the options."),
         }
 
@@ -72,6 +73,8 @@ class ClinicFormsPortal(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
         user = request.env.user
-        if not user._is_public():
+        # "Enable client portal" off closes the whole client portal, forms included.
+        values["clinic_portal_open"] = request.env["clinic.availability"]._policy().enabled
+        if values["clinic_portal_open"] and not user._is_public():
             values["clinic_forms_due"] = user.partner_id.sudo()._clinic_forms_due()
         return values

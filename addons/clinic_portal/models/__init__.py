@@ -11,4 +11,5 @@ from . import res_partner
 from . import product_template
 from . import clinic_registration
 from . import calendar_event
+from . import clinic_availability
 from . import clinic_booking

@@ -21,6 +21,11 @@ BAD_NATIONAL_ID = "bad_national_id"
 BAD_DATE = "bad_date"
 FUTURE_DATE = "future_date"
 TOO_OLD = "too_old"
+TOO_LONG = "too_long"
+
+# Longest text kept per field: names are indexed, and a tampered megabyte must not reach them.
+MAX_CHARS = 100
+MAX_CHARS_BY_FIELD = {"email": 254}
 
 PHONE_FIELDS = ("mobile", "mobile2", "home_phone", "father_phone", "mother_phone")
 
@@ -82,6 +87,9 @@ def validate(values, shown, required, today):
         if not value:
             if name in always or name in required:
                 errors[name] = REQUIRED
+            continue
+        if len(value) > MAX_CHARS_BY_FIELD.get(name, MAX_CHARS):
+            errors[name] = TOO_LONG
             continue
         if name == "birthdate":
             error = birthdate_error(value, today)

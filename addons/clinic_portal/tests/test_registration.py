@@ -127,6 +127,12 @@ class TestRegistrationPage(RegistrationMixin, HttpCase):
         self.assertIn("check digit", response.text)
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Dana Levi")]))
 
+    def test_a_megabyte_name_gets_a_clear_message_not_a_server_error(self):
+        response = self.post(**self.form(first_name="x" * 1_000_000))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("This is too long.", response.text)
+        self.assertFalse(self.env["res.partner"].search([("name", "ilike", "xxxx")]))
+
     def test_double_submission_creates_one_client(self):
         self.post(**self.form())
         second = self.post(**self.form())
