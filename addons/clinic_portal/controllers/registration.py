@@ -32,7 +32,7 @@ class ClinicRegistrationController(http.Controller):
         }
 
     def _render(self, company, values=None, errors=None, known=False):
-        shown, required = request.env["clinic.registration"].sudo()._clinic_form_fields(company)
+        shown, required = request.env["clinic.registration"].sudo()._form_fields(company)
         labels = dict(request.env["clinic.registration.field"]._fields["field_name"]
                       ._description_selection(request.env))
         messages = self._error_messages()
@@ -60,7 +60,7 @@ class ClinicRegistrationController(http.Controller):
             return self._render(company)
         values = {name: post.get(name, "") for name in
                   ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
-        partner, errors, known = request.env["clinic.registration"].sudo()._clinic_register(
+        partner, errors, known = request.env["clinic.registration"].sudo()._register_client(
             values, company)
         if errors or known:
             return self._render(company, values, errors, known)

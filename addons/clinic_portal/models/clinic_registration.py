@@ -14,21 +14,21 @@ class ClinicRegistration(models.AbstractModel):
     _description = "Client portal self-registration"
 
     @api.model
-    def _clinic_form_fields(self, company):
+    def _form_fields(self, company):
         """(shown, required) optional field names of the company's registration form."""
         rows = company.sudo().clinic_registration_field_ids
         return ({r.field_name for r in rows if r.show},
                 {r.field_name for r in rows if r.required})
 
     @api.model
-    def _clinic_register(self, values, company):
+    def _register_client(self, values, company):
         """Validate and create a new client; returns ``(partner, errors, known)``.
 
         ``errors`` maps field names to rule codes (see registration_rules); ``known`` is true
         when the person is already a client, in which case nothing is created.
         """
         company = company.sudo()  # the settings are for staff; the public reads them here
-        shown, required = self._clinic_form_fields(company)
+        shown, required = self._form_fields(company)
         today = fields.Date.context_today(self)
         errors = registration_rules.validate(values, shown, required, today)
         errors.update(self._choice_errors(values, shown))

@@ -37,7 +37,7 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
         cls.Registration = cls.env["clinic.registration"]
 
     def test_new_client_gets_status_branch_department_and_a_signup_token(self):
-        partner, errors, known = self.Registration._clinic_register(self.form(), self.company)
+        partner, errors, known = self.Registration._register_client(self.form(), self.company)
         self.assertEqual((errors, known), ({}, False))
         self.assertEqual(partner.name, "Dana Levi")
         self.assertEqual(partner.company_id, self.company)
@@ -64,27 +64,27 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
             "gender": ("robot", "bad_choice"),
         }
         for field, (value, code) in cases.items():
-            _partner, errors, _known = self.Registration._clinic_register(
+            _partner, errors, _known = self.Registration._register_client(
                 self.form(**{field: value}), self.company)
             self.assertEqual(errors, {field: code}, field)
-        _partner, errors, _known = self.Registration._clinic_register(
+        _partner, errors, _known = self.Registration._register_client(
             self.form(national_id=""), self.company)
         self.assertEqual(errors, {"national_id": "required"})
         self.assertEqual(self.env["res.partner"].search_count([]), before)
 
     def test_someone_already_known_is_not_created_twice(self):
-        self.Registration._clinic_register(self.form(), self.company)
+        self.Registration._register_client(self.form(), self.company)
         before = self.env["res.partner"].search_count([])
         for values in (
             self.form(mobile="054-1111111", email="x1@example.com"),  # same national ID
             self.form(national_id="000000018", mobile="+050 765 4321", email="x2@example.com"),
         ):
-            partner, errors, known = self.Registration._clinic_register(values, self.company)
+            partner, errors, known = self.Registration._register_client(values, self.company)
             self.assertEqual((bool(partner), errors, known), (False, {}, True))
         portal = self.env["res.users"].create({
             "name": "Existing", "login": "existing@example.com",
             "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])]})
-        _partner, _errors, known = self.Registration._clinic_register(
+        _partner, _errors, known = self.Registration._register_client(
             self.form(national_id="000000026", mobile="052-2222222", email=portal.login),
             self.company)
         self.assertTrue(known)
