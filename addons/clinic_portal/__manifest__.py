@@ -1,7 +1,7 @@
 {
     "name": "Clinic Client Portal",
     "summary": "Patients register, fill forms, book, reschedule and cancel appointments online",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-suite/clinic-odoo",
     "author": "Clinic Suite Contributors",
@@ -18,6 +18,7 @@
     ],
     "data": [
         "security/clinic_portal_security.xml",
+        "security/clinic_portal_rules.xml",
         "security/ir.model.access.csv",
         "data/clinic_client_status_data.xml",
         "data/mail_template_data.xml",

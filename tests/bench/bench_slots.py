@@ -2,8 +2,8 @@
 
 Seeds a database of its own with 20 bookable staff (two working-hours calendars), a patient, a
 60-minute service and 5,000 busy events, then measures in the same run:
-- engine: ``clinic.booking._clinic_availability`` for all 20 staff and the 30-day window, the
-  server-side work of the booking page's request (median of repeated runs);
+- engine: ``clinic.availability._free_starts`` for all 20 staff and 30 days (the whole
+  booking horizon), the server-side work of the booking pages (median of repeated runs);
 - naive: the same slots computed per staff member and per day, each with its own working
   hours and busy-events queries.
 The last line: slots: p50 <ms> ms, <N>x naive, <Q> queries
@@ -52,7 +52,9 @@ def seed(env):
                        "clinic_portal_prevent_parallel": True,
                        "clinic_portal_future_limit": 0,
                        "clinic_portal_search_start_days": 0,
-                       "clinic_portal_search_range_days": DAYS})
+                       "clinic_portal_search_range_days": DAYS,
+                       # Hourly starts for the hour-long service, as the naive way computes.
+                       "clinic_portal_slot_step": 0})
     calendars = [env["resource.calendar"].create({
         "name": name, "tz": "UTC",
         "attendance_ids": [Command.create({"name": f"{d}", "dayofweek": str(d),
@@ -75,7 +77,7 @@ def seed(env):
         "name": "Bench check-up", "type": "service", "list_price": 0.0,
         "clinic_duration_minutes": 60, "clinic_portal_visible": True,
         "clinic_staff_user_ids": [Command.set(staff.ids)]}).product_variant_id
-    start, _end = env["clinic.booking"]._clinic_window(patient)
+    start, _end = horizon(env, patient)
     first_day = start.replace(tzinfo=None)
     cr.execute("""
         WITH src AS (
@@ -110,15 +112,21 @@ def seed(env):
     return staff, patient, product
 
 
+def horizon(env, patient):
+    availability = env["clinic.availability"]
+    return availability._horizon(patient, availability._policy())
+
+
 def engine(env, patient, product, staff, runs):
-    booking = env["clinic.booking"]
-    start, end = booking._clinic_window(patient)
+    availability = env["clinic.availability"]
+    policy = availability._policy()
+    start, end = horizon(env, patient)
     timings, queries, result = [], 0, None
     for _i in range(runs):
         env.invalidate_all()
         before = sql_db.sql_counter
         began = time.perf_counter()
-        result = booking._clinic_availability(patient, product, staff, start, end)
+        result = availability._free_starts(patient, product, staff, start, end, policy)
         timings.append(time.perf_counter() - began)
         queries = sql_db.sql_counter - before
     return statistics.median(timings), queries, result
@@ -127,10 +135,10 @@ def engine(env, patient, product, staff, runs):
 def naive(env, patient, product, staff):
     """Per staff member, per day: working hours, busy events, then the same arithmetic."""
     from odoo.addons.clinic_portal.services import slots
-    booking = env["clinic.booking"]
-    start, _end = booking._clinic_window(patient)
+    availability = env["clinic.availability"]
+    start, _end = horizon(env, patient)
     duration = timedelta(minutes=product.clinic_duration_minutes)
-    now = booking._clinic_now()
+    now = availability._now()
     env.invalidate_all()
     began = time.perf_counter()
     result = {}
@@ -139,7 +147,7 @@ def naive(env, patient, product, staff):
         for day in range(DAYS):
             day_start = start + timedelta(days=day)
             day_end = day_start + timedelta(days=1)
-            work = booking._clinic_work_intervals(user, day_start, day_end).get(user.id, [])
+            work = availability._work_intervals(user, day_start, day_end).get(user.id, [])
             busy = env["calendar.event"].search([
                 ("partner_ids", "in", user.partner_id.id),
                 ("start", "<", day_end.astimezone(UTC).replace(tzinfo=None)),

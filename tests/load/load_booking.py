@@ -60,6 +60,8 @@ def prepare(conf, db):
             "clinic_portal_min_hours_new": 0, "clinic_portal_prevent_gaps": False,
             "clinic_portal_prevent_parallel": True, "clinic_portal_future_limit": 0,
             "clinic_portal_search_start_days": 0, "clinic_portal_search_range_days": 30,
+            # 30-minute times for the 30-minute service: 20 of them in the open day.
+            "clinic_portal_slot_step": 0,
             # Mandatory forms would hold every patient back: this load is about the race.
             "clinic_mandatory_form_ids": [Command.clear()]})
         hours = env["resource.calendar"].create({
@@ -89,10 +91,12 @@ def prepare(conf, db):
             "password": f"{PREFIX}pw_{i}", "tz": "UTC",
             "group_ids": [Command.set([env.ref("base.group_portal").id])]}
             for i in range(PATIENTS)])
-        booking = env["clinic.booking"]
+        availability = env["clinic.availability"]
+        policy = availability._policy()
         patient = env["res.users"].search([("login", "=", f"{PREFIX}patient_0")]).partner_id
-        start, end = booking._clinic_window(patient)
-        times = booking._clinic_availability(patient, product, staff, start, end)[staff.id]
+        start, end = availability._window(patient, policy)
+        times = availability._free_starts(patient, product, staff, start, end,
+                                          policy)[staff.id]
         cr.commit()
     if len(times) != FREE_TIMES:
         raise SystemExit(f"load: expected {FREE_TIMES} free times, got {len(times)}")

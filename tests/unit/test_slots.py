@@ -148,14 +148,31 @@ def test_group_by_day_uses_the_patients_time_zone():
     assert days[date(2026, 3, 3)][0].hour == 1
 
 
-def test_search_window_starts_after_the_days_to_start_and_pages_on():
+def test_search_pages_a_week_at_a_time_inside_the_horizon():
     today = date(2026, 3, 1)
-    assert slots.search_window(today, 7, 30) == (date(2026, 3, 8), date(2026, 4, 7))
-    assert slots.search_window(today, 7, 30, page=1) == (date(2026, 4, 7), date(2026, 5, 7))
+    assert slots.search_window(today, 7, 30) == (date(2026, 3, 8), date(2026, 3, 15))
+    assert slots.search_window(today, 7, 30, page=1) == (date(2026, 3, 15), date(2026, 3, 22))
+    assert slots.search_window(today, 7, 30, page=4) == (date(2026, 4, 5), date(2026, 4, 7))
+    assert slots.page_count(30) == 5
     with pytest.raises(ValueError):
         slots.search_window(today, 0, 30, page=-1)
     with pytest.raises(ValueError):
-        slots.search_window(today, 0, 30, page=slots.MAX_WINDOW_PAGES)
+        slots.search_window(today, 0, 30, page=5)
+
+
+def test_the_horizon_is_days_to_start_plus_range_not_a_multiple_of_it():
+    first, after = slots.bookable_horizon(date(2026, 3, 1), 0, 30, JERUSALEM)
+    assert first == datetime(2026, 3, 1, tzinfo=JERUSALEM)
+    assert after == datetime(2026, 3, 31, tzinfo=JERUSALEM)
+    assert slots.page_of(date(2026, 3, 16), date(2026, 3, 1), 0) == 2
+
+
+def test_offered_starts_sit_on_the_grid_of_the_working_period():
+    # An odd-length appointment ends at 09:07: 09:07 is no start, the next grid start is.
+    offered = slots.free_slots(hours((8, 11)), [(at(8), at(9, 7))], 60 * MIN, step=15 * MIN)
+    assert offered[0] == at(9, 15)
+    assert at(9, 7) not in offered
+    assert all(s.minute % 15 == 0 for s in offered)
 
 
 def test_window_bounds_are_local_midnights():
@@ -164,7 +181,7 @@ def test_window_bounds_are_local_midnights():
     assert end - start == timedelta(days=1)
     first, last = slots.bookable_horizon(date(2026, 3, 1), 2, 10, JERUSALEM)
     assert first == datetime(2026, 3, 3, tzinfo=JERUSALEM)
-    assert (last - first).days == 10 * slots.MAX_WINDOW_PAGES
+    assert (last - first).days == 10
 
 
 def test_minimum_hours_before_a_new_appointment():

@@ -6,124 +6,136 @@ from werkzeug.exceptions import NotFound
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
-from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from .. import const
 from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
-
-# Times travel in URLs and forms as UTC minutes: 20260302T0800Z.
-START_FORMAT = "%Y%m%dT%H%MZ"
+from ..services.text import parse_id
 
 
 def format_start(value):
-    return value.astimezone(UTC).strftime(START_FORMAT)
+    return value.astimezone(UTC).strftime(const.START_FORMAT)
 
 
 def parse_start(text):
+    """The aware start a form or URL carries, or None for anything that is not one."""
     try:
-        return datetime.strptime(text or "", START_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
+        return datetime.strptime(text or "", const.START_FORMAT).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
         return None
 
 
 class ClinicPortal(CustomerPortal):
     """The client portal's appointments: list, detail, book, reschedule, cancel.
 
-    Thin: parse the request, call ``clinic.booking``, render. The model checks every rule.
+    Every route that reads an appointment goes through ``_appointment_check_access``; routes
+    parse the request, call the models, render. The models check every rule.
     """
 
     # ------------------------------------------------------------------------------------
-    # Home tile and helpers
+    # The gate, the policy and the page values
     # ------------------------------------------------------------------------------------
+    def _appointment_check_access(self, event_id, access_token=None):
+        """The appointment ``event_id`` as superuser, if the current user is its patient
+        (record rule) or ``access_token`` is its portal token.
+
+        :raise MissingError: no such appointment, or the client portal is closed
+        :raise AccessError: not the user's, and no valid token
+        """
+        event = request.env["calendar.event"].with_context(active_test=False).browse(event_id)
+        event_sudo = event.sudo().exists()
+        if not event_sudo.clinic_patient_id or not self._clinic_policy().enabled:
+            raise MissingError(request.env._("This appointment does not exist."))
+        try:
+            event.check_access("read")
+            if event_sudo.clinic_patient_id != request.env.user.partner_id:
+                raise AccessError(request.env._("This appointment is not yours."))
+        except AccessError:
+            if not event_sudo._clinic_portal_token_matches(access_token):
+                raise
+        return event_sudo
+
+    def _appointment_or_404(self, event_id, access_token=None):
+        try:
+            return self._appointment_check_access(event_id, access_token)
+        except (AccessError, MissingError) as exc:
+            raise NotFound() from exc
+
+    def _appointments_search(self, domain, order, limit=None):
+        """The user's appointments matching ``domain``, as superuser for rendering.
+
+        The list counterpart of the gate: searched as the portal user, so the record rule
+        keeps it to the patient's own appointments; nothing when the portal is closed.
+        """
+        if not self._clinic_policy().enabled:
+            return request.env["calendar.event"].sudo()
+        own = [("clinic_patient_id", "=", request.env.user.partner_id.id)]
+        return request.env["calendar.event"].with_context(active_test=False).search(
+            own + domain, order=order, limit=limit).sudo()
+
+    def _clinic_policy(self):
+        return request.env["clinic.availability"]._policy()
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "clinic_appointment_count" in counters:
-            values["clinic_appointment_count"] = request.env["calendar.event"].sudo().search_count(
-                [("clinic_patient_id", "=", request.env.user.partner_id.id),
-                 ("stop", ">", fields.Datetime.now())])
+            values["clinic_appointment_count"] = len(self._appointments_search(
+                [("active", "=", True), ("stop", ">", fields.Datetime.now())], "id"))
         return values
 
-    def _clinic_booking(self):
-        # The rules run as superuser on the patient's behalf; they check everything first.
-        return request.env["clinic.booking"].sudo()
-
     def _clinic_values(self, **values):
-        booking = self._clinic_booking()
-        settings = booking._clinic_settings()
+        availability = request.env["clinic.availability"]
+        policy = self._clinic_policy()
         partner = request.env.user.partner_id
-        tz = booking._clinic_tz(partner)
-        lang = request.env.lang or "en_US"
-        locale = babel_locale_parse(lang)
+        tz = availability._tz(partner)
+        locale = babel_locale_parse(request.env.lang or "en_US")
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "clinic_appointments",
-            "settings": settings,
-            "booking_open": booking._clinic_booking_open(settings),
+            "policy": policy,
+            "booking_open": policy.booking_open,
             "patient": partner,
             "tz": tz,
             "fmt_day": lambda d: format_date(d, format="EEEE d MMMM y", locale=locale),
             "fmt_short_day": lambda d: format_date(d, format="EEE d MMM", locale=locale),
             "fmt_time": lambda dt: dt.astimezone(tz).strftime("%H:%M"),
             "fmt_start": format_start,
-            "local": lambda dt: dt.replace(tzinfo=UTC).astimezone(tz),
+            "local": lambda dt: slots.from_naive_utc(dt).astimezone(tz),
             **values,
         }
 
-    def _clinic_appointment(self, event_id, access_token=None):
-        """The patient's own appointment (sudo), by login or by its access token."""
-        event = request.env["calendar.event"].sudo().with_context(active_test=False).browse(
-            event_id).exists()
-        if not event or not event.clinic_patient_id:
-            raise MissingError(request.env._("This appointment does not exist."))
-        if event.clinic_patient_id == request.env.user.partner_id:
-            return event
-        if access_token and event.access_token and consteq(event.access_token, access_token):
-            return event
-        raise AccessError(request.env._("This appointment is not yours."))
-
-    def _clinic_appointment_or_404(self, event_id, access_token=None):
-        try:
-            return self._clinic_appointment(event_id, access_token)
-        except (AccessError, MissingError) as exc:
-            raise NotFound() from exc
+    def _clinic_detail_values(self, event_sudo, **values):
+        is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
+        invoice = event_sudo._clinic_portal_invoice()
+        return self._clinic_values(
+            event=event_sudo, status=event_sudo.clinic_portal_status,
+            changeable=event_sudo.clinic_is_changeable,
+            can_cancel=is_patient and event_sudo.clinic_is_cancellable,
+            can_reschedule=is_patient and event_sudo.clinic_is_reschedulable,
+            invoice=invoice, invoice_url=invoice.get_portal_url() if invoice else "",
+            **values)
 
     # ------------------------------------------------------------------------------------
     # List and detail
     # ------------------------------------------------------------------------------------
     @http.route("/my/appointments", type="http", auth="user", website=True)
     def clinic_appointments(self, **kw):
-        Event = request.env["calendar.event"].sudo().with_context(active_test=False)
-        partner = request.env.user.partner_id
         now = fields.Datetime.now()
-        domain = [("clinic_patient_id", "=", partner.id)]
-        upcoming = Event.search(domain + [("active", "=", True), ("stop", ">", now)],
-                                order="start asc")
-        past = Event.search(domain + ["|", ("active", "=", False), ("stop", "<=", now)],
-                            order="start desc", limit=50)
+        upcoming = self._appointments_search([("active", "=", True), ("stop", ">", now)],
+                                             "start asc")
+        past = self._appointments_search(["|", ("active", "=", False), ("stop", "<=", now)],
+                                         "start desc", limit=50)
         return request.render("clinic_portal.portal_my_appointments", self._clinic_values(
             upcoming=upcoming, past=past))
 
     @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True)
     def clinic_appointment(self, event_id, access_token=None, message=None, **kw):
-        event = self._clinic_appointment_or_404(event_id, access_token)
-        booking = self._clinic_booking()
-        settings = booking._clinic_settings()
-        now = booking._clinic_now()
-        changeable = (event._clinic_portal_status() == "upcoming" and settings["enabled"]
-                      and slots.change_allowed(event.start.replace(tzinfo=UTC), now,
-                                               settings["min_hours_change"]))
-        invoice = event.clinic_invoice_id
-        invoice_url = invoice.get_portal_url() if invoice and invoice.state == "posted" else ""
-        is_owner = event.clinic_patient_id == request.env.user.partner_id
-        return request.render("clinic_portal.portal_my_appointment", self._clinic_values(
-            event=event, status=event._clinic_portal_status(), changeable=changeable,
-            can_cancel=is_owner and changeable and settings["allow_cancel"],
-            can_reschedule=(is_owner and changeable and settings["allow_reschedule"]
-                            and settings["self_scheduling"]),
-            invoice_url=invoice_url, message=message, access_token=access_token))
+        event_sudo = self._appointment_or_404(event_id, access_token)
+        return request.render("clinic_portal.portal_my_appointment", self._clinic_detail_values(
+            event_sudo, message=message if message in const.MESSAGES else None))
 
     # ------------------------------------------------------------------------------------
     # Booking: service, staff, day, time, confirm
@@ -135,179 +147,175 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
                 website=True, methods=["GET"])
     def clinic_reschedule(self, event_id, page=0, day=None, **kw):
-        event = self._clinic_appointment_or_404(event_id)
-        if event.clinic_patient_id != request.env.user.partner_id:
-            raise NotFound()
-        return self._clinic_choose(service=str(event.clinic_product_id.id),
-                                   staff=str(event.user_id.id), page=page, day=day,
-                                   event=event)
+        event_sudo = self._appointment_or_404(event_id)
+        return self._clinic_choose(service=event_sudo.clinic_product_id.id,
+                                   staff=event_sudo.user_id.id, page=page, day=day,
+                                   event=event_sudo)
 
     def _clinic_choose(self, service=None, staff=None, page=0, day=None, event=None,
                        error=None):
-        booking = self._clinic_booking()
+        availability = request.env["clinic.availability"]
         partner = request.env.user.partner_id
         values = self._clinic_values(event=event, error=error, step="service")
-        settings = values["settings"]
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         if not event:
-            services = booking._clinic_services(partner)
+            services = availability._services(partner)
             values.update(services=services, blockers_of={
                 product.id: partner._clinic_booking_blockers(product)
                 for product, _offer in services})
         if not service:
             return request.render("clinic_portal.portal_book", values)
-        try:
-            product, offer = booking._clinic_service(partner, service)
-        except (UserError, ValueError):
+        product, offer = availability._service(partner, parse_id(service))
+        if not offer:
             values["error"] = request.env._("This service cannot be booked in the client portal.")
             return request.render("clinic_portal.portal_book", values)
-        candidates = booking._clinic_staff(partner, product, settings)
-        payment = booking._clinic_payment_required(partner, product, offer)
-        values.update(step="staff", product=product, offer=offer, payment=payment,
-                      staff_list=candidates,
-                      blockers=[] if event else partner._clinic_booking_blockers(product))
-        if not staff or values["blockers"] or (payment != "none" and not event):
+        values.update(self._clinic_staff_step(partner, product, offer, event))
+        if not staff or values["blockers"] or (values["payment"] != const.PAYMENT_NONE
+                                               and not event):
             return request.render("clinic_portal.portal_book", values)
-        if staff == "any":
-            chosen = candidates
-        else:
-            chosen = candidates.filtered(lambda u: str(u.id) == staff)
-            if not chosen:
-                values["error"] = request.env._(
-                    "This staff member cannot be booked for this service.")
-                return request.render("clinic_portal.portal_book", values)
-        try:
-            page = int(page or 0)
-            start, end = booking._clinic_window(partner, page, settings)
-        except ValueError:
-            raise NotFound() from None
-        availability = booking._clinic_availability(partner, product, chosen, start, end,
-                                                    settings, ignore_event=event)
-        all_starts = sorted({s for starts in availability.values() for s in starts})
-        days = slots.group_by_day(all_starts, values["tz"])
-        limited = not all_starts and bool(booking._clinic_limited_staff(
-            partner, chosen, settings, ignore_event=event))
-        values.update(step="day", staff=staff, chosen=chosen, page=page, days=days,
-                      window_start=start, window_last_day=(end - timedelta(days=1)).date(),
-                      has_next=page + 1 < slots.MAX_WINDOW_PAGES,
-                      limit_message=limited and booking._clinic_limit_message(settings))
-        if day:
-            try:
-                values["day"] = date.fromisoformat(day)
-            except ValueError:
-                raise NotFound() from None
-            values.update(step="time", times=days.get(values["day"], []))
+        chosen = self._clinic_chosen_staff(values["staff_list"], staff)
+        if not chosen:
+            values["error"] = request.env._(
+                "This staff member cannot be booked for this service.")
+            return request.render("clinic_portal.portal_book", values)
+        values.update(self._clinic_days_step(partner, product, chosen, staff, page, day, event))
         return request.render("clinic_portal.portal_book", values)
+
+    def _clinic_staff_step(self, partner, product, offer, event):
+        policy = self._clinic_policy()
+        return {
+            "step": "staff", "product": product, "offer": offer, "payment": offer["payment"],
+            "staff_list": request.env["clinic.availability"]._staff(partner, product, policy),
+            "blockers": [] if event else partner._clinic_booking_blockers(product),
+        }
+
+    def _clinic_chosen_staff(self, candidates, staff):
+        if staff == const.ANY_STAFF:
+            return candidates
+        return candidates.filtered(lambda u: u.id == parse_id(staff))
+
+    def _clinic_days_step(self, partner, product, chosen, staff, page, day, event):
+        availability = request.env["clinic.availability"]
+        policy = self._clinic_policy()
+        page = parse_id(page)
+        try:
+            start, end = availability._window(partner, policy, page)
+            day = date.fromisoformat(day) if day else None
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        found = availability._free_starts(partner, product, chosen, start, end, policy,
+                                          ignore_event=event)
+        all_starts = sorted({s for starts in found.values() for s in starts})
+        days = slots.group_by_day(all_starts, availability._tz(partner))
+        limited = not all_starts and bool(availability._limited_staff(
+            partner, chosen, policy, ignore_event=event))
+        return {
+            "step": "time" if day else "day", "staff": staff, "chosen": chosen, "page": page,
+            "days": days, "window_start": start,
+            "window_last_day": (end - timedelta(days=1)).date(),
+            "has_next": page + 1 < slots.page_count(policy.search_range_days),
+            "limit_message": limited and request.env["clinic.booking"]._limit_message(policy),
+            "day": day, "times": days.get(day, []) if day else [],
+        }
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["GET"])
     def clinic_book_confirm(self, service=None, staff=None, start=None, **kw):
         return self._clinic_confirm_page(service, staff, start)
 
-    def _clinic_confirm_page(self, service, staff, start, event=None, error=None):
-        booking = self._clinic_booking()
+    def _clinic_confirm_page(self, service, staff, start, event=None):
+        availability = request.env["clinic.availability"]
         partner = request.env.user.partner_id
-        values = self._clinic_values(step="confirm", event=event, error=error)
+        values = self._clinic_values(step="confirm", event=event)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
-        when = parse_start(start)
-        try:
-            product, offer = booking._clinic_service(partner, service)
-        except (UserError, ValueError):
-            raise NotFound() from None
+        product, offer = availability._service(partner, parse_id(service))
         staff_user = request.env["res.users"]
-        if staff and staff != "any":
-            staff_user = booking._clinic_staff(partner, product).filtered(
-                lambda u: str(u.id) == staff)
-            if not staff_user:
-                raise NotFound()
-        if not when:
+        if staff and staff != const.ANY_STAFF and offer:
+            staff_user = self._clinic_chosen_staff(
+                availability._staff(partner, product, values["policy"]), staff)
+        when = parse_start(start)
+        if not offer or (staff and staff != const.ANY_STAFF and not staff_user) or not when:
             raise NotFound()
-        values.update(product=product, offer=offer, staff=staff or "any",
-                      staff_user=staff_user, start=when,
-                      payment=booking._clinic_payment_required(partner, product, offer),
+        try:
+            when = request.env["clinic.booking"]._check_new_time(partner, when, values["policy"])
+        except UserError as exc:
+            return self._clinic_refused(exc, service, staff, start, event=event)
+        values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
+                      staff_user=staff_user, start=when, payment=offer["payment"],
                       blockers=[] if event else partner._clinic_booking_blockers(product))
         return request.render("clinic_portal.portal_book_confirm", values)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["POST"])
     def clinic_book_submit(self, service=None, staff=None, start=None, **kw):
-        booking = self._clinic_booking()
         partner = request.env.user.partner_id
-        when = parse_start(start)
+        product = request.env["product.product"].browse(parse_id(service))
+        staff_user = request.env["res.users"]
+        if staff and staff != const.ANY_STAFF:
+            staff_user = staff_user.sudo().browse(parse_id(staff)).exists()
         try:
-            product, _offer = booking._clinic_service(partner, service)
-            staff_user = request.env["res.users"]
-            if staff and staff != "any":
-                staff_user = request.env["res.users"].sudo().browse(
-                    int(staff) if staff.isdigit() else 0).exists()
-                if not staff_user:
-                    raise UserError(request.env._(
-                        "This staff member cannot be booked for this service."))
+            if (staff and staff != const.ANY_STAFF) and not staff_user:
+                raise UserError(request.env._(
+                    "This staff member cannot be booked for this service."))
+            when = parse_start(start)
             if not when:
                 raise UserError(request.env._("Choose a time from the list."))
             # The payment step goes here: redirect to pay when the service needs it.
-            event = booking._clinic_book(partner, product, when, staff_user=staff_user)
+            event = request.env["clinic.booking"]._book(
+                partner, product, when, self._clinic_policy(), staff_user=staff_user)
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start)
-        return request.redirect(f"{event._clinic_portal_url()}?message=booked", code=303)
+        return request.redirect(
+            f"{event._clinic_portal_url()}?message={const.MESSAGE_BOOKED}", code=303)
 
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
                 website=True, methods=["POST"])
     def clinic_reschedule_submit(self, event_id, start=None, **kw):
-        event = self._clinic_appointment_or_404(event_id)
-        partner = request.env.user.partner_id
-        if event.clinic_patient_id != partner:
-            raise NotFound()
-        when = parse_start(start)
+        event_sudo = self._appointment_or_404(event_id)
         try:
+            when = parse_start(start)
             if not when:
                 raise UserError(request.env._("Choose a time from the list."))
-            self._clinic_booking()._clinic_reschedule(partner, event, when)
-        except (UserError, AccessError) as exc:
-            return self._clinic_refused(exc, str(event.clinic_product_id.id),
-                                        str(event.user_id.id), start, event=event)
-        return request.redirect(f"{event._clinic_portal_url()}?message=rescheduled", code=303)
+            event_sudo._clinic_reschedule(when, self._clinic_policy())
+        except UserError as exc:
+            return self._clinic_refused(exc, event_sudo.clinic_product_id.id,
+                                        event_sudo.user_id.id, start, event=event_sudo)
+        return request.redirect(
+            f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_RESCHEDULED}", code=303)
 
     @http.route("/my/appointments/<int:event_id>/reschedule/confirm", type="http",
                 auth="user", website=True, methods=["GET"])
     def clinic_reschedule_confirm(self, event_id, start=None, **kw):
-        event = self._clinic_appointment_or_404(event_id)
-        if event.clinic_patient_id != request.env.user.partner_id:
-            raise NotFound()
-        return self._clinic_confirm_page(str(event.clinic_product_id.id), str(event.user_id.id),
-                                         start, event=event)
+        event_sudo = self._appointment_or_404(event_id)
+        return self._clinic_confirm_page(event_sudo.clinic_product_id.id, event_sudo.user_id.id,
+                                         start, event=event_sudo)
 
     @http.route("/my/appointments/<int:event_id>/cancel", type="http", auth="user",
                 website=True, methods=["POST"])
     def clinic_cancel_submit(self, event_id, reason=None, **kw):
-        event = self._clinic_appointment_or_404(event_id)
-        partner = request.env.user.partner_id
-        if event.clinic_patient_id != partner:
-            raise NotFound()
+        event_sudo = self._appointment_or_404(event_id)
         try:
-            self._clinic_booking()._clinic_cancel(partner, event, reason)
-        except (UserError, AccessError) as exc:
-            return request.render("clinic_portal.portal_my_appointment", self._clinic_values(
-                event=event, status=event._clinic_portal_status(), changeable=False,
-                can_cancel=False, can_reschedule=False, invoice_url="", message=None,
-                access_token=None, error=exc.args[0]))
-        return request.redirect(f"{event._clinic_portal_url()}?message=cancelled", code=303)
+            event_sudo._clinic_cancel(reason, self._clinic_policy())
+        except UserError as exc:
+            return request.render("clinic_portal.portal_my_appointment",
+                                  self._clinic_detail_values(event_sudo, error=exc.args[0]))
+        return request.redirect(
+            f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_CANCELLED}", code=303)
 
     def _clinic_refused(self, exc, service, staff, start, event=None):
         """Show why the booking was refused; a taken time goes back to the day's times."""
         message = exc.args[0] if exc.args else str(exc)
         when = parse_start(start)
         if isinstance(exc, ClinicSlotTaken) and when:
-            booking = self._clinic_booking()
-            settings = booking._clinic_settings()
-            tz = booking._clinic_tz(request.env.user.partner_id)
-            day = when.astimezone(tz).date()
-            first, _after = slots.search_window(booking._clinic_now().astimezone(tz).date(),
-                                                settings["start_days"], settings["range_days"])
-            page = min(max((day - first).days // settings["range_days"], 0),
-                       slots.MAX_WINDOW_PAGES - 1)
+            availability = request.env["clinic.availability"]
+            partner = request.env.user.partner_id
+            policy = self._clinic_policy()
+            day = when.astimezone(availability._tz(partner)).date()
+            page = min(slots.page_of(day, availability._today(partner),
+                                     policy.search_start_days),
+                       slots.page_count(policy.search_range_days) - 1)
             return self._clinic_choose(service=service, staff=staff, event=event, error=message,
                                        page=page, day=day.isoformat())
         values = self._clinic_values(step="refused", error=message, event=event)

@@ -5,7 +5,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.clinic_registration import THROTTLED
+from ..const import REGISTRATION_THROTTLED
 from ..services import registration_rules as rules
 
 OPTIONAL_FIELDS = ("birthdate", "national_id", "gender", "mobile2", "home_phone",
@@ -34,7 +34,7 @@ class ClinicRegistrationController(http.Controller):
         }
 
     def _render(self, company, values=None, errors=None):
-        shown, required = request.env["clinic.registration"].sudo()._clinic_form_fields(company)
+        shown, required = request.env["clinic.registration"].sudo()._form_fields(company)
         labels = dict(request.env["clinic.registration.field"]._fields["field_name"]
                       ._description_selection(request.env))
         messages = self._error_messages()
@@ -61,11 +61,11 @@ class ClinicRegistrationController(http.Controller):
             return self._render(company)
         values = {name: post.get(name, "") for name in
                   ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
-        errors, outcome = request.env["clinic.registration"].sudo()._clinic_register(
+        errors, outcome = request.env["clinic.registration"].sudo()._register_client(
             values, company, request.httprequest.remote_addr)
         if errors:
             return self._render(company, values, errors)
-        if outcome == THROTTLED:
+        if outcome == REGISTRATION_THROTTLED:
             return request.render("clinic_portal.registration_throttled", status=429)
         # The same page whether the person was new or already a client.
         return request.redirect("/clinic/register/received")
@@ -82,6 +82,8 @@ class ClinicFormsPortal(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
         user = request.env.user
-        if not user._is_public():
+        # "Enable client portal" off closes the whole client portal, forms included.
+        values["clinic_portal_open"] = request.env["clinic.availability"]._policy().enabled
+        if values["clinic_portal_open"] and not user._is_public():
             values["clinic_forms_due"] = user.partner_id.sudo()._clinic_forms_due()
         return values

@@ -12,4 +12,5 @@ from . import product_template
 from . import clinic_registration
 from . import clinic_registration_attempt
 from . import calendar_event
+from . import clinic_availability
 from . import clinic_booking

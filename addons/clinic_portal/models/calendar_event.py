@@ -1,15 +1,24 @@
 import uuid
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import consteq
+
+from .. import const
+from ..services import slots, text
 
 
 class CalendarEvent(models.Model):
+    """An appointment of the client portal, and what it allows its patient to do."""
+
     _inherit = "calendar.event"
 
     clinic_patient_id = fields.Many2one(
         "res.partner", string="Patient", index="btree_not_null", ondelete="restrict",
+        compute="_compute_clinic_patient_id", store=True, readonly=False,
         help="The client this appointment is for: they see it, and may reschedule or cancel "
-             "it, in the client portal.",
+             "it, in the client portal. Filled by itself when the only attendee who is not "
+             "staff is a client.",
     )
     clinic_product_id = fields.Many2one(
         "product.product", string="Service", ondelete="restrict",
@@ -21,27 +30,180 @@ class CalendarEvent(models.Model):
     clinic_invoice_id = fields.Many2one(
         "account.move", string="Invoice", ondelete="set null", copy=False,
         domain=[("move_type", "=", "out_invoice")],
-        help="The invoice of this appointment, linked from the client portal once posted.",
+        help="The invoice of this appointment, linked from the client portal once posted if "
+             "it is the patient's.",
     )
     clinic_cancel_reason = fields.Text(
         string="Cancellation reason", readonly=True, copy=False,
         help="Reason the client gave when cancelling in the client portal.",
     )
+    # Core's access_token becomes the public link of an "Odoo meeting": the portal page of
+    # the appointment has a token of its own.
+    clinic_portal_token = fields.Char(
+        string="Client portal token", copy=False, groups="base.group_user")
+    clinic_portal_status = fields.Selection(
+        selection=[(const.STATUS_UPCOMING, "Upcoming"), (const.STATUS_PAST, "Past"),
+                   (const.STATUS_CANCELLED, "Cancelled")],
+        string="Client portal status", compute="_compute_clinic_portal_rights")
+    clinic_is_changeable = fields.Boolean(
+        string="Changeable in the client portal", compute="_compute_clinic_portal_rights",
+        help="Upcoming, in a company whose client portal is open, and not inside the minimum "
+             "hours to make a change.")
+    clinic_is_cancellable = fields.Boolean(
+        string="Cancellable in the client portal", compute="_compute_clinic_portal_rights")
+    clinic_is_reschedulable = fields.Boolean(
+        string="Reschedulable in the client portal", compute="_compute_clinic_portal_rights")
 
     # Busy times of staff and patients are read by start, for the portal's availability.
     _clinic_start_stop_idx = models.Index("(start, stop) WHERE active")
 
-    @api.model
-    def _clinic_new_token(self):
-        return uuid.uuid4().hex
+    @api.depends("partner_ids")
+    def _compute_clinic_patient_id(self):
+        for event in self:
+            if not event.clinic_patient_id:
+                event.clinic_patient_id = event._clinic_single_client()
 
+    def _clinic_single_client(self):
+        """The attendee this appointment is for, when exactly one attendee is not staff and
+        that one is a client (a front-desk booking); else nobody."""
+        others = self.partner_ids.sudo().filtered(lambda p: not p._clinic_is_staff())
+        if len(others) == 1 and others._clinic_is_client():
+            return others
+        return self.env["res.partner"]
+
+    @api.depends("active", "start", "stop", "clinic_patient_id")
+    @api.depends_context("company")
+    def _compute_clinic_portal_rights(self):
+        policy = self.env["clinic.availability"]._policy()
+        for event in self:
+            event.clinic_portal_status = event._clinic_status()
+            changeable = not event._clinic_change_refusal(policy)
+            event.clinic_is_changeable = changeable
+            event.clinic_is_cancellable = changeable and policy.allow_cancel
+            event.clinic_is_reschedulable = (changeable and policy.allow_reschedule
+                                             and policy.self_scheduling
+                                             and bool(event.clinic_product_id))
+
+    def _clinic_status(self):
+        if not self.active:
+            return const.STATUS_CANCELLED
+        if not self.stop or self.stop <= fields.Datetime.now():
+            return const.STATUS_PAST
+        return const.STATUS_UPCOMING
+
+    def _clinic_change_refusal(self, policy):
+        """Why the patient cannot change this appointment in the portal now, or ''."""
+        self.ensure_one()
+        booking = self.env["clinic.booking"]
+        if not policy.enabled:
+            return self.env._("The client portal is closed.")
+        if not self.clinic_patient_id or not self.start \
+                or self._clinic_status() != const.STATUS_UPCOMING:
+            return self.env._("This appointment can no longer be changed.")
+        start = slots.from_naive_utc(self.start)
+        now = self.env["clinic.availability"]._now()
+        if start <= now:
+            return self.env._("This appointment has already started.")
+        if not slots.change_allowed(start, now, policy.min_hours_change):
+            return self.env._(
+                "Appointments can be changed or cancelled online only until %(hours)s hours "
+                "before they start. %(contact)s", hours=policy.min_hours_change,
+                contact=booking._contact_message(policy))
+        return ""
+
+    def _clinic_check_changeable(self, policy):
+        refusal = self._clinic_change_refusal(policy)
+        if refusal:
+            raise UserError(refusal)
+
+    # ------------------------------------------------------------------------------------
+    # Portal access: its URL and its own token
+    # ------------------------------------------------------------------------------------
     def _clinic_portal_url(self):
         self.ensure_one()
         return f"/my/appointments/{self.id}"
 
-    def _clinic_portal_status(self):
-        """'cancelled', 'past' or 'upcoming', as the client portal shows it."""
+    def _clinic_portal_share_url(self):
+        """The appointment's page for someone not logged in, with its portal token."""
         self.ensure_one()
-        if not self.active:
-            return "cancelled"
-        return "past" if self.stop <= fields.Datetime.now() else "upcoming"
+        event_sudo = self.sudo()
+        if not event_sudo.clinic_portal_token:
+            event_sudo.clinic_portal_token = uuid.uuid4().hex
+        return f"{self._clinic_portal_url()}?access_token={event_sudo.clinic_portal_token}"
+
+    def _clinic_portal_token_matches(self, token):
+        """Whether ``token`` is this appointment's portal token (any text, in constant time)."""
+        self.ensure_one()
+        own = self.sudo().clinic_portal_token
+        if not own or not isinstance(token, str) or not token:
+            return False
+        return consteq(own.encode(), token.encode("utf-8", "replace"))
+
+    def _clinic_portal_invoice(self):
+        """The invoice the portal links: posted, and of the patient's commercial partner."""
+        self.ensure_one()
+        invoice = self.sudo().clinic_invoice_id
+        patient = self.sudo().clinic_patient_id
+        if (invoice.state != "posted" or not patient
+                or invoice.commercial_partner_id != patient.commercial_partner_id):
+            return self.env["account.move"]
+        return invoice
+
+    # ------------------------------------------------------------------------------------
+    # Changes by the patient
+    # ------------------------------------------------------------------------------------
+    def _clinic_reschedule(self, start, policy):
+        """Move this appointment to ``start``, same staff and service, same rules as a new
+        booking; the service must still be offered and the staff member still bookable."""
+        self.ensure_one()
+        event_sudo = self.sudo()
+        booking = self.env["clinic.booking"]
+        booking._check_open(policy)
+        event_sudo._clinic_check_changeable(policy)
+        if not policy.allow_reschedule:
+            raise UserError(self.env._("Appointments cannot be rescheduled in the client portal."))
+        partner = event_sudo.clinic_patient_id
+        product, staff_user = event_sudo.clinic_product_id, event_sudo.user_id
+        if not product or not staff_user:
+            raise UserError(booking._contact_message(policy))
+        booking._check_staff_still_bookable(partner, product, staff_user, policy)
+        start = booking._check_new_time(partner, start, policy)
+        booking._lock(staff_user, partner)
+        booking._check_free(partner, product, staff_user, start, policy, ignore_event=event_sudo)
+        old_start = slots.from_naive_utc(event_sudo.start)
+        duration = event_sudo.stop - event_sudo.start
+        event_sudo.write({"start": slots.to_naive_utc(start),
+                          "stop": slots.to_naive_utc(start) + duration})
+        event_sudo._clinic_note_rescheduled(old_start, start)
+        return event_sudo
+
+    def _clinic_note_rescheduled(self, old_start, start):
+        tz = self.env["clinic.availability"]._tz(self.clinic_patient_id)
+        self.message_post(
+            body=self.env._(
+                "Rescheduled by %(patient)s from the client portal: from %(old)s to %(new)s "
+                "(%(tz)s).", patient=self.clinic_patient_id.name,
+                old=old_start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                new=start.astimezone(tz).strftime("%Y-%m-%d %H:%M"), tz=tz.zone),
+            partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
+
+    def _clinic_cancel(self, reason, policy):
+        """Cancel this appointment, with an optional reason told to the staff."""
+        self.ensure_one()
+        event_sudo = self.sudo()
+        event_sudo._clinic_check_changeable(policy)
+        if not policy.allow_cancel:
+            raise UserError(self.env._("Appointments cannot be cancelled in the client portal."))
+        reason = text.clean_text(reason, const.REASON_MAX_CHARS)
+        partner = event_sudo.clinic_patient_id
+        self.env["clinic.booking"]._lock(event_sudo.user_id, partner)
+        event_sudo.write({"clinic_cancel_reason": reason or False})
+        body = self.env._("Cancelled by %(patient)s from the client portal.",
+                          patient=partner.name)
+        if reason:
+            body = self.env._("Cancelled by %(patient)s from the client portal. Reason: "
+                              "%(reason)s", patient=partner.name, reason=reason)
+        event_sudo.message_post(body=body, partner_ids=event_sudo.user_id.partner_id.ids,
+                                subtype_xmlid="mail.mt_note")
+        event_sudo.action_archive()
+        return event_sudo

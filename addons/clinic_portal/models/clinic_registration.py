@@ -1,13 +1,11 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..const import LOCK_REGISTRATION, REGISTRATION_RECEIVED, REGISTRATION_THROTTLED
 from ..services import registration_rules
 from .clinic_registration_field import REGISTRATION_FIELDS
 
 BAD_CHOICE = "bad_choice"
-# Outcomes of a valid registration; the person submitting sees the same page for every case.
-RECEIVED = "received"
-THROTTLED = "throttled"
 
 
 class ClinicRegistration(models.AbstractModel):
@@ -17,23 +15,24 @@ class ClinicRegistration(models.AbstractModel):
     _description = "Client portal self-registration"
 
     @api.model
-    def _clinic_form_fields(self, company):
+    def _form_fields(self, company):
         """(shown, required) optional field names of the company's registration form."""
         rows = company.sudo().clinic_registration_field_ids
         return ({r.field_name for r in rows if r.show},
                 {r.field_name for r in rows if r.required})
 
     @api.model
-    def _clinic_register(self, values, company, client_address=None):
+    def _register_client(self, values, company, client_address=None):
         """Validate a registration and act on it; returns ``(errors, outcome)``.
 
         ``errors`` maps field names to rule codes (see registration_rules). Otherwise the
-        outcome is RECEIVED, whether the person was new (a contact is created and invited by
-        e-mail) or already known (they, or the clinic, are told): the page that follows must
-        not tell a stranger who is a client. THROTTLED when the hour's share is used up.
+        outcome is REGISTRATION_RECEIVED, whether the person was new (a contact is created and
+        invited by e-mail) or already known (they, or the clinic, are told): the page that
+        follows must not tell a stranger who is a client. REGISTRATION_THROTTLED when the
+        hour's share is used up.
         """
         company = company.sudo()  # the settings are for staff; the public reads them here
-        shown, required = self._clinic_form_fields(company)
+        shown, required = self._form_fields(company)
         today = fields.Date.context_today(self)
         errors = registration_rules.validate(values, shown, required, today)
         errors.update(self._choice_errors(values, shown))
@@ -48,17 +47,18 @@ class ClinicRegistration(models.AbstractModel):
         email = registration_rules.email_key(clean.get("email"))
         if self.env["clinic.registration.attempt"].sudo()._throttled(
                 client_address, mobile, national_id, email):
-            return {}, THROTTLED
+            return {}, REGISTRATION_THROTTLED
         # Double clicks and second tabs submit the same mobile: serialise them, then look again.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", 7421, mobile))
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                                LOCK_REGISTRATION, mobile))
         known = self._find_known(national_id, mobile, email)
         if known:
             known._clinic_tell_of_registration_attempt()
-            return {}, RECEIVED
+            return {}, REGISTRATION_RECEIVED
         partner = self.env["res.partner"].sudo().create(
             self._partner_values(clean, shown, company))
         partner._clinic_invite_new_client()
-        return {}, RECEIVED
+        return {}, REGISTRATION_RECEIVED
 
     @api.model
     def _choice_errors(self, values, shown):

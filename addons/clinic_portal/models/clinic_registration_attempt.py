@@ -3,9 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-# At most this many registrations an hour from one client address, and for one identity
-# (mobile, national ID or e-mail), whatever became of them (README, "Security model").
-ATTEMPTS_PER_HOUR = 5
+from ..const import REGISTRATION_ATTEMPTS_PER_HOUR
 
 
 def identity_hash(key):
@@ -42,7 +40,8 @@ class ClinicRegistrationAttempt(models.Model):
         if client_address:
             clauses.append([("client_address", "=", client_address)])
         for clause in clauses:
-            if self.search_count(clause, limit=ATTEMPTS_PER_HOUR) >= ATTEMPTS_PER_HOUR:
+            limit = REGISTRATION_ATTEMPTS_PER_HOUR
+            if self.search_count(clause, limit=limit) >= limit:
                 return True
         self.create({"client_address": client_address, **keys})
         return False

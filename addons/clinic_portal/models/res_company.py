@@ -10,7 +10,7 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     # Settings are for staff: portal users read none of them (the portal reads them as sudo).
-    # Stage A: the client portal and self-scheduling
+    # The client portal, self-scheduling and the booking rules
     clinic_portal_enabled = fields.Boolean(
         string="Enable client portal",
         help="Clients of this company can use the client portal: forms, appointments and "
@@ -93,6 +93,12 @@ class ResCompany(models.Model):
              "(1 to 365).",
         groups="base.group_user",
     )
+    clinic_portal_slot_step = fields.Integer(
+        string="Time step in minutes", default=15,
+        help="Offered start times follow each other by this many minutes from the start of "
+             "each working period (15: 08:00, 08:15 …). 0: by the service's duration.",
+        groups="base.group_user",
+    )
     clinic_portal_allow_registration = fields.Boolean(
         string="Allow new client registration",
         help="A prospect can register as a new client in the portal, then book.",
@@ -109,7 +115,7 @@ class ResCompany(models.Model):
              "offered to that client.",
         groups="base.group_user",
     )
-    # Second block: issuer, treatment plans, new clients, forms
+    # Invoicing, treatment plans, new clients and forms
     clinic_portal_issuer_journal_id = fields.Many2one(
         "account.journal", string="Default issuer",
         domain="[('type', '=', 'sale')]",
@@ -216,6 +222,7 @@ class ResCompany(models.Model):
         "clinic_portal_min_hours_new", "clinic_portal_min_hours_change",
         "clinic_portal_makeup_sessions", "clinic_portal_future_limit",
         "clinic_portal_search_start_days", "clinic_portal_search_range_days",
+        "clinic_portal_slot_step",
     )
     def _check_clinic_portal_numbers(self):
         for company in self:
@@ -225,6 +232,7 @@ class ResCompany(models.Model):
                 "clinic_portal_makeup_sessions": company.clinic_portal_makeup_sessions,
                 "clinic_portal_future_limit": company.clinic_portal_future_limit,
                 "clinic_portal_search_start_days": company.clinic_portal_search_start_days,
+                "clinic_portal_slot_step": company.clinic_portal_slot_step,
             }
             for field_name, value in not_negative.items():
                 if value < 0:

@@ -31,6 +31,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_portal_search_start_days", readonly=False)
     clinic_portal_search_range_days = fields.Integer(
         related="company_id.clinic_portal_search_range_days", readonly=False)
+    clinic_portal_slot_step = fields.Integer(
+        related="company_id.clinic_portal_slot_step", readonly=False)
     clinic_portal_allow_registration = fields.Boolean(
         related="company_id.clinic_portal_allow_registration", readonly=False)
     clinic_portal_prevent_parallel = fields.Boolean(

@@ -1,4 +1,3 @@
-from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -107,13 +106,14 @@ class ResPartner(models.Model):
     def _clinic_forms_due(self, product=None):
         """Surveys this client must complete now, in the company's order.
 
-        once: never completed; yearly: not completed in the last 12 months; new_clients:
-        never completed and no past appointment. A service's own required form is due until
-        completed once.
+        The forms of the current company (in the portal, the website's: the same company
+        whose booking rules apply). A form applies to its audience (all clients, new
+        clients: no past appointment yet, or clients of chosen statuses) and is due when
+        never completed or, yearly, not completed in the last 12 months. A service's own
+        required form is due until completed once.
         """
         self.ensure_one()
-        company = self.company_id or self.env.company
-        forms = company.sudo().clinic_mandatory_form_ids
+        forms = self.env.company.sudo().clinic_mandatory_form_ids
         required = product.sudo().clinic_required_survey_id if product else None
         if not forms and not required:
             return self.env["survey.survey"]
@@ -121,18 +121,25 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         due = self.env["survey.survey"].sudo()
         for form in forms:
-            last = done.get(form.survey_id)
-            if form.frequency == "once":
-                needed = not last
-            elif form.frequency == "yearly":
-                needed = not last or last < now - relativedelta(months=12)
-            else:
-                needed = not last and not self._clinic_has_past_appointment(now)
-            if needed and form.survey_id.active:
+            if form.survey_id.active and form._applies_to(self, now) \
+                    and form._is_due(done.get(form.survey_id), now):
                 due |= form.survey_id
         if required and required.active and not done.get(required):
             due |= required
         return due
+
+    def _clinic_is_staff(self):
+        """Whether this contact is an internal user's (a staff member)."""
+        self.ensure_one()
+        return any(not user.share for user in self.sudo().with_context(
+            active_test=False).user_ids)
+
+    def _clinic_is_client(self):
+        """Whether this contact is a client of the clinic: a client status or a portal
+        login."""
+        self.ensure_one()
+        partner = self.sudo()
+        return bool(partner.clinic_status_id) or any(user.share for user in partner.user_ids)
 
     def _clinic_has_past_appointment(self, now):
         return bool(self.env["calendar.event"].sudo().search_count(

@@ -9,8 +9,8 @@ Datetimes are timezone-aware; intervals are ``(start, end)`` tuples with ``start
 from collections import OrderedDict
 from datetime import UTC, datetime, time, timedelta
 
-# Later windows the patient can page to, each of the default range in days.
-MAX_WINDOW_PAGES = 12
+# Days shown per page of the booking calendar; paging stays inside the booking horizon.
+PAGE_DAYS = 7
 
 
 def normalize(intervals):
@@ -59,8 +59,8 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
     :param busy: appointments of the staff calendar: they take their time (unless
         ``parallel``) and, with ``prevent_gaps``, slots may touch them
     :param timedelta duration: the whole service must fit in free time
-    :param timedelta step: distance between offered starts in a free period (default:
-        ``duration``)
+    :param timedelta step: the grid of offered starts, from the start of each working
+        period (default: ``duration``)
     :param not_before: earliest start (minimum notice, start of the search window)
     :param not_after: latest start, excluded (end of the search window)
     :param bool prevent_gaps: offer only slots that start at a working-period start or at the
@@ -83,12 +83,7 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
         starts_ok, ends_ok = _anchors(work, busy)
         candidates = starts_ok | {end - duration for end in ends_ok}
     else:
-        candidates = set()
-        for piece_start, piece_end in free:
-            cursor = piece_start
-            while cursor + duration <= piece_end:
-                candidates.add(cursor)
-                cursor += step
+        candidates = set(_grid(work, duration, step))
     slots = []
     for start in sorted(candidates):
         end = start + duration
@@ -102,13 +97,22 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
     return slots
 
 
+def _grid(work, duration, step):
+    """Starts every ``step`` from the start of each working period where the duration fits:
+    a time freed by an odd-length appointment does not move the grid."""
+    for period_start, period_end in work:
+        cursor = period_start
+        while cursor + duration <= period_end:
+            yield cursor
+            cursor += step
+
+
 def slot_is_free(start, duration, work, busy, prevent_gaps=False, parallel=False,
                  blocking=None):
     """Whether ``[start, start + duration)`` may be booked in a calendar with these periods.
 
-    The check made again at submit, after the lock: the step grid does not matter there, only
-    that the whole duration is free and, with ``prevent_gaps``, that the slot touches an
-    anchor.
+    Tells a taken time from one never offered; whether a start is offered at all (on the
+    grid) is ``free_slots``.
     """
     start = _utc(start)
     end = start + duration
@@ -140,16 +144,24 @@ def group_by_day(starts, tz):
     return days
 
 
-def search_window(today, start_days, range_days, page=0):
-    """First day and the day after the last day of a search window (dates, patient's time).
+def page_count(range_days):
+    """How many pages of ``PAGE_DAYS`` the booking horizon of ``range_days`` days spans."""
+    return max(-(-range_days // PAGE_DAYS), 1)
 
-    Page 0 starts ``start_days`` after ``today`` and lasts ``range_days``; each later page is
-    the next ``range_days``. Pages outside ``0 .. MAX_WINDOW_PAGES - 1`` are refused.
+
+def search_window(today, start_days, range_days, page=0):
+    """First day and the day after the last day of a page of the search (patient's dates).
+
+    The search runs from ``start_days`` after ``today`` for ``range_days`` days: the booking
+    horizon. Page 0 shows its first ``PAGE_DAYS`` days, each later page the next ones, the
+    last page stops at the horizon. Pages outside it are refused.
     """
-    if not 0 <= page < MAX_WINDOW_PAGES:
+    if not 0 <= page < page_count(range_days):
         raise ValueError("page out of range")
-    first = today + timedelta(days=start_days + page * range_days)
-    return first, first + timedelta(days=range_days)
+    horizon_first = today + timedelta(days=start_days)
+    horizon_after = horizon_first + timedelta(days=range_days)
+    first = horizon_first + timedelta(days=page * PAGE_DAYS)
+    return first, min(first + timedelta(days=PAGE_DAYS), horizon_after)
 
 
 def window_bounds(today, start_days, range_days, tz, page=0):
@@ -159,10 +171,14 @@ def window_bounds(today, start_days, range_days, tz, page=0):
 
 
 def bookable_horizon(today, start_days, range_days, tz):
-    """Earliest and latest (excluded) start any window page can offer."""
-    first, _after = search_window(today, start_days, range_days, 0)
-    _first, after = search_window(today, start_days, range_days, MAX_WINDOW_PAGES - 1)
-    return _local_midnight(first, tz), _local_midnight(after, tz)
+    """Earliest and latest (excluded) start: ``start_days`` to ``start_days + range_days``."""
+    first = today + timedelta(days=start_days)
+    return _local_midnight(first, tz), _local_midnight(first + timedelta(days=range_days), tz)
+
+
+def page_of(day, today, start_days):
+    """The page of the search that shows ``day``."""
+    return max((day - today - timedelta(days=start_days)).days // PAGE_DAYS, 0)
 
 
 def earliest_new_start(now, min_hours_new):
@@ -187,6 +203,16 @@ def _utc(value):
     if value.tzinfo is None:
         raise ValueError("naive datetime: %r" % (value,))
     return value.astimezone(UTC)
+
+
+def to_naive_utc(value):
+    """An aware datetime as Odoo stores it: naive UTC."""
+    return _utc(value).replace(tzinfo=None)
+
+
+def from_naive_utc(value):
+    """A datetime as Odoo stores it (naive UTC) as an aware UTC datetime."""
+    return value.replace(tzinfo=UTC)
 
 
 def _local_midnight(day, tz):

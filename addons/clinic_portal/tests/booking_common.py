@@ -36,6 +36,8 @@ class BookingSetup:
             "clinic_portal_future_limit_scope": "calendar",
             "clinic_portal_search_start_days": 0,
             "clinic_portal_search_range_days": 30,
+            # Starts by the service's duration: hourly for the one-hour check-up.
+            "clinic_portal_slot_step": 0,
             "clinic_portal_treating_team_only": False,
             # Mandatory forms have tests of their own; here nothing is due.
             "clinic_mandatory_form_ids": [Command.clear()],
@@ -99,15 +101,23 @@ class BookingSetup:
             **values,
         })
 
+    def _policy(self):
+        return self.env["clinic.availability"]._policy()
+
     def _slots(self, staff=None, product=None, partner=None, page=0):
-        booking = self.env["clinic.booking"]
+        availability = self.env["clinic.availability"]
         partner = partner or self.patient
-        start, end = booking._clinic_window(partner, page)
-        staff = staff or self.staff
-        return booking._clinic_availability(partner, product or self.service, staff,
-                                            start, end)
+        start, end = availability._window(partner, self._policy(), page)
+        return availability._free_starts(partner, product or self.service,
+                                         staff or self.staff, start, end, self._policy())
 
     def _book(self, start, staff=None, product=None, partner=None):
-        return self.env["clinic.booking"]._clinic_book(
-            partner or self.patient, product or self.service, start,
+        return self.env["clinic.booking"]._book(
+            partner or self.patient, product or self.service, start, self._policy(),
             staff_user=self.staff if staff is None else staff)
+
+    def _reschedule(self, event, start):
+        return event._clinic_reschedule(start, self._policy())
+
+    def _cancel(self, event, reason=""):
+        return event._clinic_cancel(reason, self._policy())

@@ -58,11 +58,12 @@ class TestAvailabilityQueries(BookingSetup, TransactionCase):
         seed_busy_events(cls.env, cls.team, NOW.replace(hour=0), 30, 5000)
 
     def _availability(self, staff, days):
-        booking = self.env["clinic.booking"]
-        start, end = booking._clinic_window(self.patient)
+        availability = self.env["clinic.availability"]
+        policy = availability._policy()
+        start, _end = availability._window(self.patient, policy)
         end = start + timedelta(days=days)
         self.env.invalidate_all()
-        return booking._clinic_availability(self.patient, self.service, staff, start, end)
+        return availability._free_starts(self.patient, self.service, staff, start, end, policy)
 
     def _queries(self, staff, days):
         self.env.invalidate_all()

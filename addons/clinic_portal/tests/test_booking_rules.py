@@ -1,10 +1,11 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, freeze_time, tagged
 
-from ..models.clinic_booking import LOCK_PATIENT, LOCK_STAFF, ClinicSlotTaken
+from ..const import LOCK_PATIENT, LOCK_STAFF
+from ..models.clinic_booking import ClinicSlotTaken
 from .booking_common import NOW, BookingSetup, utc
 
 
@@ -72,7 +73,6 @@ class TestBookingRules(BookingSetup, TransactionCase):
         self.assertEqual(event.clinic_patient_id, self.patient)
         self.assertEqual(event.clinic_product_id, self.service)
         self.assertTrue(event.clinic_portal_booked)
-        self.assertTrue(event.access_token)
         self.assertIn("Booked by Booking Patient", event.message_ids[0].body)
         self.assertIn(self.staff.partner_id, event.message_ids[0].partner_ids)
         self.assertNotIn(utc(2026, 3, 3, 9), self._slots()[self.staff.id])
@@ -120,6 +120,30 @@ class TestBookingRules(BookingSetup, TransactionCase):
         with self.assertRaisesRegex(UserError, "Choose a time"):
             self._book(utc(2026, 3, 5, 9, 0, 30))
 
+    def test_starts_off_the_grid_are_refused_though_free(self):
+        # Prevent gaps off: a free 09:07 was booked; only the grid's starts are accepted.
+        with self.assertRaisesRegex(UserError, "not offered"):
+            self._book(utc(2026, 3, 3, 9, 7))
+        self.assertTrue(self._book(utc(2026, 3, 3, 9)))
+
+    def test_the_default_grid_is_fifteen_minutes_from_the_working_period(self):
+        self._settings(slot_step=15)
+        tuesday = [s for s in self._slots()[self.staff.id] if s.day == 3]
+        self.assertEqual(tuesday[:3], [utc(2026, 3, 3, 8), utc(2026, 3, 3, 8, 15),
+                                       utc(2026, 3, 3, 8, 30)])
+        self.assertTrue(self._book(utc(2026, 3, 3, 9, 45)))
+        with self.assertRaisesRegex(UserError, "not offered"):
+            self._book(utc(2026, 3, 4, 9, 7))
+
+    def test_the_booking_horizon_is_days_to_start_plus_range(self):
+        self._settings(search_start_days=2, search_range_days=10)
+        starts = self._slots()[self.staff.id]
+        self.assertEqual(min(starts).date(), utc(2026, 3, 4).date())
+        # 2 March + 2 + 10 days: 14 March is the first day beyond the horizon.
+        with self.assertRaisesRegex(UserError, "outside the days open"):
+            self._book(utc(2026, 3, 16, 9))
+        self.assertTrue(self._book(utc(2026, 3, 13, 9)))
+
     def test_times_outside_working_hours_are_not_offered(self):
         with self.assertRaisesRegex(UserError, "not offered"):
             self._book(utc(2026, 3, 3, 12))
@@ -157,8 +181,8 @@ class TestBookingRules(BookingSetup, TransactionCase):
     def test_only_the_treating_team_when_the_setting_is_on(self):
         self._settings(treating_team_only=True)
         self.patient.clinic_treating_user_ids = self.staff2
-        booking = self.env["clinic.booking"]
-        self.assertEqual(booking._clinic_staff(self.patient, self.service), self.staff2)
+        self.assertEqual(self.env["clinic.availability"]._staff(
+            self.patient, self.service, self._policy()), self.staff2)
         with self.assertRaisesRegex(UserError, "cannot be booked for this service"):
             self._book(utc(2026, 3, 3, 9))
 
@@ -173,8 +197,7 @@ class TestBookingRules(BookingSetup, TransactionCase):
     def test_services_needing_a_payment_are_not_booked_yet(self):
         paid = self._make_service(self.env, "Paid", 30, self.staff, list_price=100.0,
                                   clinic_prepayment_required=True)
-        self.assertEqual(self.env["clinic.booking"]._clinic_payment_required(
-            self.patient, paid), "prepayment")
+        self.assertEqual(paid._clinic_portal_offer(self.patient)["payment"], "prepayment")
         with self.assertRaisesRegex(UserError, "needs a payment at booking"):
             self._book(utc(2026, 3, 3, 9), product=paid)
 
@@ -197,8 +220,7 @@ class TestBookingRules(BookingSetup, TransactionCase):
     # --- reschedule and cancel ------------------------------------------------------------
     def test_reschedule_moves_the_same_event(self):
         event = self._book(utc(2026, 3, 4, 9))
-        moved = self.env["clinic.booking"]._clinic_reschedule(self.patient, event,
-                                                              utc(2026, 3, 5, 14))
+        moved = self._reschedule(event, utc(2026, 3, 5, 14))
         self.assertEqual(moved, event)
         self.assertEqual(event.start, utc(2026, 3, 5, 14).replace(tzinfo=None))
         self.assertEqual(event.stop - event.start, timedelta(hours=1))
@@ -208,49 +230,49 @@ class TestBookingRules(BookingSetup, TransactionCase):
         event = self._book(utc(2026, 3, 4, 9))
         self._event(self.staff, utc(2026, 3, 5, 14))
         with self.assertRaisesRegex(ClinicSlotTaken, "just taken"):
-            self.env["clinic.booking"]._clinic_reschedule(self.patient, event,
-                                                          utc(2026, 3, 5, 14, 30))
+            self._reschedule(event, utc(2026, 3, 5, 14, 30))
         self.assertEqual(event.start, utc(2026, 3, 4, 9).replace(tzinfo=None))
 
     def test_reschedule_may_overlap_the_appointment_itself(self):
+        self._settings(slot_step=30)
         event = self._book(utc(2026, 3, 4, 9))
-        self.env["clinic.booking"]._clinic_reschedule(self.patient, event,
-                                                      utc(2026, 3, 4, 9, 30))
+        self._reschedule(event, utc(2026, 3, 4, 9, 30))
         self.assertEqual(event.start, utc(2026, 3, 4, 9, 30).replace(tzinfo=None))
 
     def test_changes_inside_the_minimum_hours_are_refused_with_the_clinic_phone(self):
         event = self._book(utc(2026, 3, 3, 9))
         self._settings(min_hours_change=48)
-        booking = self.env["clinic.booking"]
         with self.assertRaisesRegex(UserError, r"48 hours.*\+972 3 555 0100"):
-            booking._clinic_reschedule(self.patient, event, utc(2026, 3, 5, 9))
+            self._reschedule(event, utc(2026, 3, 5, 9))
         with self.assertRaisesRegex(UserError, r"48 hours.*\+972 3 555 0100"):
-            booking._clinic_cancel(self.patient, event, "ill")
+            self._cancel(event, "ill")
         self.assertTrue(event.active)
 
     def test_reschedule_and_cancel_when_not_allowed_are_refused(self):
         event = self._book(utc(2026, 3, 4, 9))
         self._settings(allow_reschedule=False, allow_cancel=False)
-        booking = self.env["clinic.booking"]
         with self.assertRaisesRegex(UserError, "cannot be rescheduled"):
-            booking._clinic_reschedule(self.patient, event, utc(2026, 3, 5, 9))
+            self._reschedule(event, utc(2026, 3, 5, 9))
         with self.assertRaisesRegex(UserError, "cannot be cancelled"):
-            booking._clinic_cancel(self.patient, event)
+            self._cancel(event)
 
-    def test_someone_elses_appointment_cannot_be_changed(self):
-        event = self._book(utc(2026, 3, 4, 9), partner=self.other)
-        booking = self.env["clinic.booking"]
-        with self.assertRaises(AccessError):
-            booking._clinic_reschedule(self.patient, event, utc(2026, 3, 5, 9))
-        with self.assertRaises(AccessError):
-            booking._clinic_cancel(self.patient, event)
+    def test_rescheduling_refuses_a_service_no_longer_offered_or_staff_no_longer_bookable(self):
+        event = self._book(utc(2026, 3, 4, 9))
+        self.service.product_tmpl_id.clinic_portal_visible = False
+        with self.assertRaisesRegex(UserError, "service is no longer booked"):
+            self._reschedule(event, utc(2026, 3, 5, 9))
+        self.service.product_tmpl_id.clinic_portal_visible = True
+        self.staff.clinic_portal_bookable = False
+        with self.assertRaisesRegex(UserError, "staff member can no longer be booked"):
+            self._reschedule(event, utc(2026, 3, 5, 9))
+        self.assertEqual(event.start, utc(2026, 3, 4, 9).replace(tzinfo=None))
 
     def test_cancel_archives_the_event_and_tells_the_staff_why(self):
         event = self._book(utc(2026, 3, 4, 9))
-        self.env["clinic.booking"]._clinic_cancel(self.patient, event, "Feeling better")
+        self._cancel(event, "Feeling better")
         self.assertFalse(event.active)
         self.assertEqual(event.clinic_cancel_reason, "Feeling better")
-        self.assertEqual(event._clinic_portal_status(), "cancelled")
+        self.assertEqual(event.clinic_portal_status, "cancelled")
         note = event.message_ids.filtered(lambda m: "Cancelled by" in (m.body or ""))
         self.assertIn("Feeling better", note.body)
         self.assertIn(utc(2026, 3, 4, 9), self._slots()[self.staff.id])

@@ -75,7 +75,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
 
     def test_tour_refused_inside_the_change_window(self):
         self.company.sudo().clinic_portal_min_hours_new = 0
-        soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=3)
+        soon = self._slots()[self.staff.id][2]  # two or three hours from now
         event = self._book(soon)
         self._tour(event._clinic_portal_url(), "clinic_portal_refused_change_window_he")
         self.assertTrue(event.active)

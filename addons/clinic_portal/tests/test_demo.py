@@ -11,9 +11,6 @@ class TestDemoClinic(TransactionCase):
         self.assertTrue(company.clinic_portal_enabled)
         self.assertEqual(company.clinic_portal_min_hours_new, 48)
         self.assertEqual(company.clinic_portal_min_hours_change, 24)
-        self.assertEqual(company.clinic_portal_makeup_sessions, 14)
-        self.assertEqual(company.clinic_portal_service_types, "both")
-        self.assertEqual(company.clinic_portal_plan_alias, "Service from it")
         self.assertEqual(company.clinic_portal_new_client_department_id.name, "General")
         self.assertEqual(company._clinic_portal_new_client_company(), company)
         self.assertEqual(company.clinic_portal_new_client_status_id,
@@ -25,9 +22,9 @@ class TestDemoClinic(TransactionCase):
     def test_demo_mandatory_forms_and_frequencies(self):
         forms = self.env.ref("base.main_company").clinic_mandatory_form_ids.sorted("sequence")
         self.assertEqual(
-            [(form.survey_id.title, form.frequency) for form in forms],
-            [("Health questionnaire", "yearly"), ("Nutrition questionnaire", "new_clients"),
-             ("Intake", "once")])
+            [(form.survey_id.title, form.frequency, form.audience) for form in forms],
+            [("Health questionnaire", "yearly", "all"),
+             ("Nutrition questionnaire", "once", "new_clients"), ("Intake", "once", "all")])
 
     def test_demo_staff_three_bookable_one_not(self):
         bookable = self.env["res.users"].search([("clinic_portal_bookable", "=", True)])

@@ -20,7 +20,8 @@ class TestMandatoryForms(HttpCase):
         cls.company.write({"clinic_portal_enabled": True, "clinic_mandatory_form_ids": [
             (5, 0, 0),
             (0, 0, {"survey_id": cls.health.id, "frequency": "yearly", "sequence": 1}),
-            (0, 0, {"survey_id": cls.nutrition.id, "frequency": "new_clients", "sequence": 2}),
+            (0, 0, {"survey_id": cls.nutrition.id, "frequency": "once",
+                    "audience": "new_clients", "sequence": 2}),
             (0, 0, {"survey_id": cls.intake.id, "frequency": "once", "sequence": 3}),
         ]})
         cls.user = new_test_user(cls.env, login="forms_patient", groups="base.group_portal",
@@ -59,6 +60,15 @@ class TestMandatoryForms(HttpCase):
             "name": "Earlier visit", "start": start, "stop": start + timedelta(hours=1),
             "partner_ids": [(4, self.patient.id)]})
         self.assertNotIn(self.nutrition, self.patient._clinic_forms_due())
+
+    def test_a_form_for_chosen_statuses_is_asked_only_of_clients_of_those_statuses(self):
+        vip = self.env["clinic.client.status"].create({"name": "VIP (test)"})
+        form = self.company.clinic_mandatory_form_ids.filtered(
+            lambda f: f.survey_id == self.intake)
+        form.write({"audience": "statuses", "status_ids": [(6, 0, vip.ids)]})
+        self.assertNotIn(self.intake, self.patient._clinic_forms_due())
+        self.patient.clinic_status_id = vip
+        self.assertIn(self.intake, self.patient._clinic_forms_due())
 
     def test_a_services_own_form_is_due_before_booking_it(self):
         self.assertIn(self.consent, self.patient._clinic_forms_due(self.service))
@@ -99,6 +109,16 @@ class TestBookingWaitsForForms(BookingSetup, TransactionCase):
         with self.assertRaisesRegex(UserError, "Intake before booking"):
             self._book(utc(2026, 3, 3, 9))
         self.assertEqual(self.env["calendar.event"].search_count([]), events)
+
+    def test_forms_and_booking_follow_the_same_company_for_a_client_of_a_branch(self):
+        branch = self.env["res.company"].create({"name": "Branch (test)",
+                                                 "parent_id": self.company.id})
+        self.patient_user.write({"company_ids": [(4, branch.id)], "company_id": branch.id})
+        self.patient.company_id = branch
+        # The website's company rules both: its form is due, and booking waits for it.
+        self.assertEqual(self.patient._clinic_forms_due(), self.intake)
+        with self.assertRaisesRegex(UserError, "Intake before booking"):
+            self._book(utc(2026, 3, 3, 9))
 
     def test_a_completed_form_unlocks_booking_at_once(self):
         self.intake._create_answer(partner=self.patient)._mark_done()

@@ -41,7 +41,7 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
 
     def register(self, **values):
         """Register; returns the errors, the outcome and the contact now holding the mobile."""
-        errors, outcome = self.Registration._clinic_register(self.form(**values), self.company)
+        errors, outcome = self.Registration._register_client(self.form(**values), self.company)
         return errors, outcome
 
     def mails_to(self, email):

@@ -28,15 +28,16 @@ class TestRegistrationTour(BookingSetup, HttpCase):
         rows.filtered(lambda r: r.field_name in ("national_id", "email")).write(
             {"show": True, "required": True})
         forms = []
-        for sequence, (title, frequency) in enumerate(
-                (("Tour health", "yearly"), ("Tour nutrition", "new_clients"),
-                 ("Tour intake", "once"))):
+        for sequence, (title, frequency, audience) in enumerate(
+                (("Tour health", "yearly", "all"), ("Tour nutrition", "once", "new_clients"),
+                 ("Tour intake", "once", "all"))):
             survey = cls.env["survey.survey"].create({
                 "title": title, "questions_layout": "one_page",
                 "question_and_page_ids": [(0, 0, {"title": "How are you?",
                                                     "question_type": "char_box"})],
             })
             forms.append((0, 0, {"survey_id": survey.id, "frequency": frequency,
+                                 "audience": audience,
                                  "sequence": sequence}))
         cls.company.write({"clinic_portal_enabled": True,
                            "clinic_portal_allow_registration": True,

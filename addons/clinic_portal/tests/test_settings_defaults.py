@@ -10,21 +10,17 @@ class TestSettingsDefaults(ClinicPortalCase):
     def test_new_company_has_the_seed_example_numbers(self):
         self.assertEqual(self.company.clinic_portal_min_hours_new, 48)
         self.assertEqual(self.company.clinic_portal_min_hours_change, 24)
-        self.assertEqual(self.company.clinic_portal_makeup_sessions, 14)
         self.assertEqual(self.company.clinic_portal_search_start_days, 0)
         self.assertEqual(self.company.clinic_portal_search_range_days, 30)
 
-    def test_both_service_types_with_the_seed_alias_by_default(self):
-        self.assertEqual(self.company.clinic_portal_service_types, "both")
-        self.assertEqual(self.company.clinic_portal_plan_alias, "Service from it")
 
     def test_switches_are_off_until_the_clinic_turns_them_on(self):
         switches = [
             "clinic_portal_enabled", "clinic_portal_self_scheduling",
             "clinic_portal_prevent_gaps", "clinic_portal_allow_cancel",
-            "clinic_portal_allow_reschedule", "clinic_portal_skip_payment_with_balance",
+            "clinic_portal_allow_reschedule",
             "clinic_portal_allow_registration", "clinic_portal_prevent_parallel",
-            "clinic_portal_treating_team_only", "clinic_portal_plan_staff_only",
+            "clinic_portal_treating_team_only",
         ]
         for name in switches:
             with self.subTest(setting=name):
@@ -34,7 +30,6 @@ class TestSettingsDefaults(ClinicPortalCase):
         self.assertEqual(self.company.clinic_portal_new_client_status_id, self.status_interested)
         self.assertFalse(self.company.clinic_portal_new_client_company_id)
         self.assertEqual(self.company._clinic_portal_new_client_company(), self.company)
-        self.assertFalse(self.company.clinic_portal_issuer_journal_id)
         self.assertFalse(self.company.clinic_mandatory_form_ids)
 
     def test_new_company_gets_one_registration_row_per_field_hidden_and_optional(self):

@@ -114,14 +114,12 @@ tours.add("clinic_portal_cancel_he", {
 tours.add("clinic_portal_refused_notice_he", {
     steps: () => [
         {
-            content: "Confirm a time that is too soon (an old link)",
-            trigger: "#wrapwrap.o_rtl .o_clinic_confirm_button",
-            run: "click",
-            expectUnloadPage: true,
+            content: "A time that is too soon (an old link) is refused before confirming",
+            trigger: "#wrapwrap.o_rtl .o_clinic_error:contains('לפחות 24 שעות מראש')",
         },
         {
-            content: "Refused: minimum hours before a new appointment",
-            trigger: ".o_clinic_error:contains('לפחות 24 שעות מראש')",
+            content: "No confirm button, a way back to the times instead",
+            trigger: ".o_clinic_book:not(:has(.o_clinic_confirm_button)) .o_clinic_restart",
         },
     ],
 });

@@ -1,0 +1,62 @@
+"""One home for the client portal's names: appointment states, time states, payment kinds,
+lock keys, message codes and input limits."""
+
+# Payment kinds are the service offers' (clinic_pricelist_portal): one home for them too.
+from odoo.addons.clinic_pricelist_portal.tools.portal_offer import (  # noqa: F401
+    PAYMENT_GUARANTEE,
+    PAYMENT_NONE,
+    PAYMENT_PREPAYMENT,
+)
+
+# What the portal shows of an appointment.
+STATUS_UPCOMING = "upcoming"
+STATUS_PAST = "past"
+STATUS_CANCELLED = "cancelled"
+
+# A start time as the booking rules see it when the patient submits it.
+TIME_FREE = "free"
+TIME_TAKEN = "taken"
+TIME_NOT_OFFERED = "not_offered"
+
+# Scope of the future appointments limit (company field clinic_portal_future_limit_scope).
+LIMIT_PER_CALENDAR = "calendar"
+LIMIT_GLOBAL = "global"
+
+# Who a mandatory form is shown to (clinic.mandatory.form.audience).
+AUDIENCE_ALL = "all"
+AUDIENCE_NEW_CLIENTS = "new_clients"
+AUDIENCE_STATUSES = "statuses"
+
+# How often a mandatory form is asked (clinic.mandatory.form.frequency).
+FREQUENCY_ONCE = "once"
+FREQUENCY_YEARLY = "yearly"
+FREQUENCY_NEW_CLIENTS = "new_clients"
+
+# Advisory lock classes (pg_advisory_xact_lock(class, id)) of portal bookings.
+LOCK_STAFF = 73110
+LOCK_PATIENT = 73111
+# ... and of registrations of one mobile number (double clicks, second tabs).
+LOCK_REGISTRATION = 7421
+
+# Outcomes of a valid registration: the person submitting sees one page for both.
+REGISTRATION_RECEIVED = "received"
+REGISTRATION_THROTTLED = "throttled"
+# At most this many registrations an hour from one client address, and for one identity
+# (mobile, national ID or e-mail), whatever became of them (README, "Security model").
+REGISTRATION_ATTEMPTS_PER_HOUR = 5
+
+# Outcome messages shown on the appointment page after a redirect (?message=...).
+MESSAGE_BOOKED = "booked"
+MESSAGE_RESCHEDULED = "rescheduled"
+MESSAGE_CANCELLED = "cancelled"
+MESSAGES = (MESSAGE_BOOKED, MESSAGE_RESCHEDULED, MESSAGE_CANCELLED)
+
+# Times travel in URLs and forms as UTC minutes: 20260302T0800Z.
+START_FORMAT = "%Y%m%dT%H%MZ"
+# "Any available staff member" in the booking pages' staff parameter.
+ANY_STAFF = "any"
+
+# Longest free text kept from the portal (cancellation reason).
+REASON_MAX_CHARS = 1000
+# Minutes between offered start times unless the clinic sets another step.
+DEFAULT_SLOT_STEP_MINUTES = 15

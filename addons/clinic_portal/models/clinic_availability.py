@@ -1,0 +1,252 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+
+from .. import const
+from ..services import slots
+from ..services.policy import PortalPolicy, limited_staff
+
+
+class ClinicAvailability(models.AbstractModel):
+    """Free times of staff calendars for the client portal: a thin query layer.
+
+    Data is gathered in a fixed number of queries whatever the staff and days; the
+    arithmetic is ``services/slots.py`` and the rules ``services/policy.py``.
+    """
+
+    _name = "clinic.availability"
+    _description = "Client portal availability"
+
+    # ------------------------------------------------------------------------------------
+    # Policy, services, staff, time
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _policy(self):
+        """The booking policy that applies: the current company's, which in the portal is
+        the website's company, for forms and booking alike (see readme/CONFIGURE.md)."""
+        return PortalPolicy.from_company(self.env.company.sudo())
+
+    @api.model
+    def _services(self, partner):
+        """Services the portal offers ``partner``: ``[(product, offer)]``, by name."""
+        products = self.env["product.product"].sudo().search(
+            [("clinic_portal_visible", "=", True)], order="name, id")
+        offers = products._clinic_portal_offers(partner) if products else {}
+        return [(product, offers[product.id]) for product in products
+                if offers[product.id]["visible"]]
+
+    @api.model
+    def _service(self, partner, product_id):
+        """``(product, offer)`` if the portal offers ``product_id`` to ``partner``, else
+        ``(empty, None)``."""
+        product = self.env["product.product"].sudo().browse(product_id or 0).exists()
+        offer = product and product._clinic_portal_offer(partner)
+        if not offer or not offer["visible"]:
+            return self.env["product.product"], None
+        return product, offer
+
+    @api.model
+    def _staff(self, partner, product, policy):
+        """Staff ``partner`` may book for ``product``: bookable, allowed for the service and,
+        with "Only calendars of the treating team", in the patient's treating team."""
+        domain = [
+            ("clinic_portal_bookable", "=", True),
+            ("share", "=", False),
+            ("company_ids", "in", policy.company_id),
+        ]
+        if product.clinic_staff_user_ids:
+            domain.append(("id", "in", product.clinic_staff_user_ids.ids))
+        team = partner.sudo().clinic_treating_user_ids
+        if policy.treating_team_only and team:
+            domain.append(("id", "in", team.ids))
+        return self.env["res.users"].sudo().search(domain, order="name, id")
+
+    @api.model
+    def _tz(self, partner):
+        return pytz.timezone(partner.sudo().tz or self.env.user.tz or "UTC")
+
+    @api.model
+    def _now(self):
+        return slots.from_naive_utc(fields.Datetime.now())
+
+    @api.model
+    def _today(self, partner):
+        return self._now().astimezone(self._tz(partner)).date()
+
+    @api.model
+    def _window(self, partner, policy, page=0):
+        """``(first instant, after-last instant)`` of the search window page, aware.
+
+        :raises ValueError: a page outside the booking horizon
+        """
+        return slots.window_bounds(self._today(partner), policy.search_start_days,
+                                   policy.search_range_days, self._tz(partner), page=page)
+
+    @api.model
+    def _horizon(self, partner, policy):
+        """Earliest and latest (excluded) start the portal offers ``partner``."""
+        return slots.bookable_horizon(self._today(partner), policy.search_start_days,
+                                      policy.search_range_days, self._tz(partner))
+
+    # ------------------------------------------------------------------------------------
+    # Data gathering: a fixed number of queries whatever the staff and days
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _work_intervals(self, staff, start, end):
+        """``{user id: [(start, end)]}``: working hours minus leaves, in each staff member's
+        time zone; one batch per working-hours calendar."""
+        company = self.env.company
+        resources = self.env["resource.resource"].sudo()
+        for user in staff.sudo():
+            resource = (user.resource_ids.filtered(lambda r: r.company_id == company)
+                        or user.resource_ids)[:1]
+            resources |= resource
+        by_calendar = defaultdict(lambda: self.env["resource.resource"].sudo())
+        for resource in resources.filtered("calendar_id"):
+            by_calendar[resource.calendar_id] |= resource
+        work = defaultdict(list)
+        for calendar, calendar_resources in by_calendar.items():
+            intervals = calendar.sudo()._work_intervals_batch(start, end,
+                                                              resources=calendar_resources)
+            for resource in calendar_resources:
+                work[resource.user_id.id] = [(s, e) for s, e, _m in intervals[resource.id]]
+        return work
+
+    @api.model
+    def _busy_intervals(self, partners, start, end, ignore_event=None, fresh=False):
+        """``{partner id: [(start, end)]}``: busy, active events in which each partner is an
+        attendee who did not decline; one query.
+
+        :param fresh: also read what other transactions committed since this one began (a
+            new snapshot): the re-check made after the booking lock
+        """
+        self.env["calendar.event"].flush_model(
+            ["start", "stop", "allday", "start_date", "stop_date", "active", "show_as"])
+        self.env["calendar.attendee"].flush_model(["partner_id", "event_id", "state"])
+        params = (list(partners.ids),
+                  slots.to_naive_utc(end + timedelta(days=1)),
+                  slots.to_naive_utc(start - timedelta(days=1)),
+                  ignore_event.id if ignore_event else 0)
+        rows = self._busy_rows(self.env.cr, params)
+        if fresh:
+            with self.env.registry.cursor() as cr:
+                rows += self._busy_rows(cr, params)
+        busy = defaultdict(set)
+        for partner_id, ev_start, ev_stop, allday, start_date, stop_date in rows:
+            if allday:
+                ev_start = datetime.combine(start_date, time.min)
+                ev_stop = datetime.combine(stop_date, time.min) + timedelta(days=1)
+            busy[partner_id].add((slots.from_naive_utc(ev_start),
+                                  slots.from_naive_utc(ev_stop)))
+        return {partner_id: sorted(intervals) for partner_id, intervals in busy.items()}
+
+    @api.model
+    def _busy_rows(self, cr, params):
+        cr.execute("""
+            SELECT a.partner_id, e.start, e.stop, e.allday, e.start_date, e.stop_date
+              FROM calendar_attendee a
+              JOIN calendar_event e ON e.id = a.event_id
+             WHERE a.partner_id = ANY(%s)
+               AND a.state IS DISTINCT FROM 'declined'
+               AND e.active
+               AND e.show_as = 'busy'
+               AND e.start < %s
+               AND e.stop > %s
+               AND e.id != %s
+        """, params)
+        return cr.fetchall()
+
+    @api.model
+    def _future_counts(self, partner, ignore_event=None, fresh=False):
+        """``(total, {staff user id: count})`` of the patient's future appointments.
+
+        :param fresh: count in a new snapshot, which sees bookings other transactions
+            committed meanwhile: the count made under the booking lock
+        """
+        params = (partner.id, fields.Datetime.now(), ignore_event.id if ignore_event else 0)
+        self.env["calendar.event"].flush_model(["clinic_patient_id", "active", "start",
+                                                "user_id"])
+        rows = set(self._future_rows(self.env.cr, params))
+        if fresh:
+            with self.env.registry.cursor() as cr:
+                rows |= set(self._future_rows(cr, params))
+        per_staff = defaultdict(int)
+        for _event_id, user_id in rows:
+            per_staff[user_id] += 1
+        return len(rows), dict(per_staff)
+
+    @api.model
+    def _future_rows(self, cr, params):
+        cr.execute("""
+            SELECT id, user_id FROM calendar_event
+             WHERE clinic_patient_id = %s AND active AND start > %s AND id != %s
+        """, params)
+        return cr.fetchall()
+
+    @api.model
+    def _limited_staff(self, partner, staff, policy, ignore_event=None, fresh=False):
+        """Ids of staff the patient may book no more with, by the future appointments limit."""
+        if not policy.future_limit:
+            return set()
+        total, per_staff = self._future_counts(partner, ignore_event=ignore_event, fresh=fresh)
+        return limited_staff(policy, staff.ids, total, per_staff)
+
+    # ------------------------------------------------------------------------------------
+    # Free starts
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _free_starts(self, partner, product, staff, start, end, policy, ignore_event=None):
+        """Free slot starts of each staff member for ``product`` between ``start`` and ``end``.
+
+        :returns: ``{user id: [aware UTC datetimes]}``; staff whose per-calendar future
+            appointments limit is reached get no slot.
+        """
+        not_before = max(start, slots.earliest_new_start(self._now(), policy.min_hours_new))
+        work = self._work_intervals(staff, start, end)
+        busy = self._busy_intervals(staff.sudo().partner_id | partner, start, end,
+                                    ignore_event=ignore_event)
+        limited = self._limited_staff(partner, staff, policy, ignore_event=ignore_event)
+        return {
+            user.id: [] if user.id in limited else self._user_starts(
+                user, partner, product, policy, work, busy, not_before, end)
+            for user in staff.sudo()
+        }
+
+    @api.model
+    def _user_starts(self, user, partner, product, policy, work, busy, not_before, not_after):
+        """The offered starts of one staff calendar, from gathered work and busy times."""
+        duration = timedelta(minutes=product.clinic_duration_minutes)
+        staff_busy = busy.get(user.partner_id.id, [])
+        own = [i for i in busy.get(partner.id, []) if i not in staff_busy]
+        return slots.free_slots(
+            work.get(user.id, []), staff_busy, duration, step=policy.step_for(duration),
+            not_before=not_before, not_after=not_after, prevent_gaps=policy.prevent_gaps,
+            parallel=not policy.prevent_parallel, blocking=own)
+
+    @api.model
+    def _time_state(self, partner, product, staff_user, start, policy, ignore_event=None,
+                    fresh=False):
+        """Whether ``start`` may be booked with ``staff_user``: TIME_FREE when the portal
+        would offer it; TIME_TAKEN when an appointment overlaps it; else TIME_NOT_OFFERED
+        (outside working hours, off the grid or, with "Prevent gaps", leaving a gap)."""
+        duration = timedelta(minutes=product.clinic_duration_minutes)
+        day_start, day_end = start - timedelta(days=1), start + duration + timedelta(days=1)
+        work = self._work_intervals(staff_user, day_start, day_end)
+        busy = self._busy_intervals(staff_user.partner_id | partner, day_start, day_end,
+                                    ignore_event=ignore_event, fresh=fresh)
+        offered = self._user_starts(staff_user, partner, product, policy, work, busy,
+                                    start, start + timedelta(minutes=1))
+        if start in offered:
+            return const.TIME_FREE
+        work = work.get(staff_user.id, [])
+        if not slots.slot_is_free(start, duration, work, [], parallel=True):
+            return const.TIME_NOT_OFFERED
+        staff_busy = busy.get(staff_user.partner_id.id, [])
+        own = [i for i in busy.get(partner.id, []) if i not in staff_busy]
+        parallel = not policy.prevent_parallel
+        if slots.overlaps(start, start + duration, own + ([] if parallel else staff_busy)):
+            return const.TIME_TAKEN
+        return const.TIME_NOT_OFFERED

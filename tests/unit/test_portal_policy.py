@@ -1,0 +1,72 @@
+"""The client portal's booking policy and input cleaning (clinic_portal), without Odoo."""
+
+import importlib.util
+from dataclasses import FrozenInstanceError
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+_SERVICES = Path(__file__).resolve().parents[2] / "addons/clinic_portal/services"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"clinic_{name}", _SERVICES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+policy_module = _load("policy")
+text = _load("text")
+PortalPolicy = policy_module.PortalPolicy
+
+
+def company(**values):
+    """A stand-in for res.company with the portal fields the policy reads."""
+    fields = {f"clinic_portal_{name}": getattr(PortalPolicy(company_id=0), name)
+              for name in PortalPolicy.__dataclass_fields__
+              if name not in ("company_id", "phone")}
+    fields.update({f"clinic_portal_{k}": v for k, v in values.items()})
+    return SimpleNamespace(id=7, phone="+972 3 555 0100", **fields)
+
+
+def test_the_policy_is_built_from_the_company_fields_and_frozen():
+    policy = PortalPolicy.from_company(company(enabled=True, future_limit=3))
+    assert (policy.company_id, policy.phone, policy.future_limit) == (7, "+972 3 555 0100", 3)
+    with pytest.raises(FrozenInstanceError):
+        policy.future_limit = 4
+
+
+def test_booking_is_open_only_with_the_portal_and_self_scheduling():
+    assert PortalPolicy.from_company(company(enabled=True, self_scheduling=True)).booking_open
+    assert not PortalPolicy.from_company(company(enabled=False,
+                                                 self_scheduling=True)).booking_open
+    assert not PortalPolicy.from_company(company(enabled=True,
+                                                 self_scheduling=False)).booking_open
+
+
+def test_the_grid_is_the_step_or_the_services_duration():
+    hour = timedelta(hours=1)
+    assert PortalPolicy(company_id=1).step_for(hour) == timedelta(minutes=15)
+    assert PortalPolicy(company_id=1, slot_step=0).step_for(hour) == hour
+
+
+def test_future_limit_per_calendar_and_global():
+    per_calendar = PortalPolicy(company_id=1, future_limit=2)
+    assert policy_module.limited_staff(per_calendar, [1, 2], 2, {1: 2}) == {1}
+    global_limit = PortalPolicy(company_id=1, future_limit=2, future_limit_scope="global")
+    assert policy_module.limited_staff(global_limit, [1, 2], 2, {1: 1, 2: 1}) == {1, 2}
+    assert policy_module.limited_staff(PortalPolicy(company_id=1), [1], 9, {1: 9}) == set()
+
+
+def test_free_text_loses_nul_and_control_characters_and_is_cut():
+    assert text.clean_text("ill\x00 and\x07 tired\n", 1000) == "ill and tired"
+    assert text.clean_text("x" * 5000, 1000) == "x" * 1000
+    assert text.clean_text(None, 10) == ""
+
+
+def test_ids_are_ascii_digits_only():
+    assert text.parse_id("42") == 42
+    assert [text.parse_id(v) for v in ("²", "٣", "-1", "1e3", "", None, "9" * 20)] == [0] * 7
