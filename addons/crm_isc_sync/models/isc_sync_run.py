@@ -3,6 +3,7 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..services import his_client, sync_plan
@@ -76,6 +77,23 @@ class IscSyncRun(models.Model):
                                 readonly=True)
 
     _state_idx = models.Index("(company_id, state)")
+
+    @api.constrains("mode", "date_from", "date_to")
+    def _check_range(self):
+        """Runs are made by the engine; these hold whoever asks for one."""
+        # The HIS's clock may run ahead of Odoo's, but not by a day (as for its records).
+        latest = fields.Datetime.now() + timedelta(days=1)
+        for run in self.filtered(lambda r: r.date_from and r.date_to):
+            if run.date_from > run.date_to:
+                raise ValidationError(
+                    self.env._("The start of the range must not be after its end."))
+            if run.date_to > latest:
+                raise ValidationError(self.env._(
+                    "A sync cannot reach into the future (%(date)s).", date=run.date_to))
+            longest = run.company_id.sudo().isc_sync_max_range_days
+            if run.mode == "range" and run.date_to - run.date_from > timedelta(days=longest):
+                raise ValidationError(self.env._(
+                    "The range may span at most %(days)s days; sync it in parts.", days=longest))
 
     @api.depends("mode", "date_from", "date_to")
     def _compute_name(self):

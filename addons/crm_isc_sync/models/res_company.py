@@ -1,9 +1,24 @@
+import ipaddress
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..services import his_client
 
 MANAGER_GROUP = "crm_isc_sync.group_isc_sync_manager"
+# Clocks of the Odoo workers may differ a little; beyond this, a time is in the future.
+CLOCK_SLACK = timedelta(minutes=5)
+
+
+def is_loopback(hostname):
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 class ResCompany(models.Model):
@@ -11,6 +26,7 @@ class ResCompany(models.Model):
 
     isc_his_base_url = fields.Char(
         string="HIS base URL",
+        groups=MANAGER_GROUP,
         help="Address of the hospital information system's API, e.g. https://his.example/api/v1",
     )
     isc_his_api_key = fields.Char(
@@ -20,14 +36,17 @@ class ResCompany(models.Model):
         help="Sent in the X-Api-Key header. Only Isc sync managers can see or change it.",
     )
     isc_his_connect_timeout = fields.Float(
+        groups=MANAGER_GROUP,
         string="HIS connect timeout (s)", default=5.0,
         help="Seconds to wait for the HIS to accept a connection.",
     )
     isc_his_read_timeout = fields.Float(
+        groups=MANAGER_GROUP,
         string="HIS read timeout (s)", default=30.0,
         help="Seconds to wait for each answer of the HIS.",
     )
     isc_his_page_size = fields.Integer(
+        groups=MANAGER_GROUP,
         string="HIS page size", default=1000,
         help="Isc accounts asked from the HIS per request (at most 5000).",
     )
@@ -55,10 +74,25 @@ class ResCompany(models.Model):
 
     @api.constrains("isc_his_base_url")
     def _check_isc_his_base_url(self):
-        for company in self.filtered("isc_his_base_url"):
-            if not company.isc_his_base_url.startswith(("http://", "https://")):
+        for company in self.sudo().filtered("isc_his_base_url"):
+            url = urlsplit(company.isc_his_base_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
                 raise ValidationError(
                     self.env._("The HIS base URL must start with http:// or https://."))
+            if url.scheme == "http" and not is_loopback(url.hostname):
+                raise ValidationError(self.env._(
+                    "The HIS base URL must use https://: the API key must not travel in clear. "
+                    "http:// is accepted only for a HIS on this machine (localhost)."))
+
+    @api.constrains("isc_sync_watermark")
+    def _check_isc_sync_watermark(self):
+        latest = fields.Datetime.now() + CLOCK_SLACK
+        for company in self.filtered("isc_sync_watermark"):
+            if company.isc_sync_watermark > latest:
+                raise ValidationError(self.env._(
+                    "The Isc accounts cannot be synced up to %(date)s, a time in the future: "
+                    "the daily sync would skip everything until then.",
+                    date=company.isc_sync_watermark))
 
     def _isc_his_configured(self):
         self.ensure_one()

@@ -7,14 +7,16 @@ from .res_company import MANAGER_GROUP
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    isc_his_base_url = fields.Char(related="company_id.isc_his_base_url", readonly=False)
+    isc_his_base_url = fields.Char(related="company_id.isc_his_base_url", readonly=False,
+                                   groups=MANAGER_GROUP)
     isc_his_api_key = fields.Char(related="company_id.isc_his_api_key", readonly=False,
                                   groups=MANAGER_GROUP)
     isc_his_connect_timeout = fields.Float(related="company_id.isc_his_connect_timeout",
-                                           readonly=False)
+                                           readonly=False, groups=MANAGER_GROUP)
     isc_his_read_timeout = fields.Float(related="company_id.isc_his_read_timeout",
-                                        readonly=False)
-    isc_his_page_size = fields.Integer(related="company_id.isc_his_page_size", readonly=False)
+                                        readonly=False, groups=MANAGER_GROUP)
+    isc_his_page_size = fields.Integer(related="company_id.isc_his_page_size", readonly=False,
+                                       groups=MANAGER_GROUP)
     isc_sync_max_range_days = fields.Integer(related="company_id.isc_sync_max_range_days",
                                              readonly=False)
     isc_sync_watermark = fields.Datetime(related="company_id.isc_sync_watermark")

@@ -1,5 +1,14 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from .res_company import MANAGER_GROUP
+
+USER_GROUP = "crm_isc_sync.group_isc_sync_user"
+# What the HIS owns on a contact: written by the sync engine and booking orders (as superuser)
+# and by Isc sync managers, never by whoever may edit contacts.
+HIS_FIELDS = frozenset({"isc_patient_code", "isc_account_login", "isc_account_status",
+                        "isc_account_issued_on", "isc_account_his_updated_at",
+                        "isc_account_synced_on"})
 
 # Way 3 asks the HIS once per contact: larger selections belong to the range sync.
 MAX_CONTACTS_AT_ONCE = 200
@@ -39,7 +48,14 @@ class ResPartner(models.Model):
         for partner in self:
             partner.isc_booking_order_count = counts.get(partner, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._isc_check_his_fields(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._isc_check_his_fields(vals)
         if vals.get("isc_patient_code"):
             new_code = vals["isc_patient_code"]
             for partner in self:
@@ -51,10 +67,18 @@ class ResPartner(models.Model):
                         new=new_code))
         return super().write(vals)
 
+    def _isc_check_his_fields(self, vals):
+        if HIS_FIELDS.isdisjoint(vals) or self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        raise AccessError(self.env._(
+            "The patient code and the Isc account come from the HIS: only the Isc sync, "
+            "booking orders and Isc sync managers change them."))
+
     # --- Way 3: one contact ----------------------------------------------------------------
     def action_isc_sync_account(self):
         """Fetch the Isc account of each selected contact from the HIS (form button, action)."""
-        self.env["isc.sync.run"].check_access("create")
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(self.env._("Only Isc sync users can sync Isc accounts."))
         missing = self.filtered(lambda p: not p.isc_patient_code)
         if missing and len(self) == 1:
             raise UserError(self.env._(
