@@ -27,6 +27,7 @@ KEPT = {
                     "clinic_portal_min_hours_new", "clinic_portal_search_range_days",
                     "isc_his_base_url", "isc_sync_watermark"],
     "clinic.mandatory.form": ["survey_id", "sequence", "company_id"],
+    "clinic.client.status": ["name"],
 }
 
 
@@ -97,6 +98,10 @@ def migrated(env, seeded):
     run = env["isc.sync.run"].browse(seeded["failed_run"])
     if "The HIS did not answer (upgrade test)." not in (run.failure_reason or ""):
         problems.append(f"isc.sync.run {run.id}: failure reason lost ({run.failure_reason!r})")
+    form = env["clinic.mandatory.form"].search([("survey_id", "=", seeded["new_clients_form"])])
+    if (form.audience, form.frequency) != ("new_clients", "once"):
+        problems.append(f"clinic.mandatory.form {form.id}: a new-clients form became "
+                        f"{form.audience!r}/{form.frequency!r}, not 'new_clients'/'once'")
     return problems
 
 
