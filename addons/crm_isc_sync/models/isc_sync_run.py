@@ -120,7 +120,7 @@ class IscSyncRun(models.Model):
     # --- entry points -------------------------------------------------------------------
     @api.model
     def _cron_daily_sync(self):
-        """Way 1: from each company's watermark to now; what is left goes on in background."""
+        """The daily sync: from each company's watermark to now; the rest goes on in background."""
         companies = self.env["res.company"].sudo().search([("isc_his_base_url", "!=", False)])
         for company in companies:
             self._resume_failed(company)
@@ -181,7 +181,7 @@ class IscSyncRun(models.Model):
                      "date_to": now, "user_id": self.env.ref("base.user_root").id})
 
     def _start_range(self, date_from, date_to):
-        """Way 2: sync a range inside the request while it is short, then in background."""
+        """The date-range sync: inside the request while it is short, then in background."""
         run = self.create({"mode": "range", "date_from": date_from, "date_to": date_to})
         outcome = run._execute(time_budget=self.env.context.get("isc_inline_seconds",
                                                                  INLINE_SECONDS))
@@ -322,7 +322,7 @@ class IscSyncRun(models.Model):
         })
 
     def _run_for_partners(self, partners, skipped=None):
-        """Way 3: fetch the account of each contact from its company's HIS; one run per company."""
+        """The one-contact sync: each contact's account from its company's HIS, a run a company."""
         runs = self.browse()
         by_company = partners.grouped(lambda p: p.company_id or self.env.company)
         for company, company_partners in by_company.items() or [(self.env.company, partners)]:

@@ -10,7 +10,7 @@ HIS_FIELDS = frozenset({"isc_patient_code", "isc_account_login", "isc_account_st
                         "isc_account_issued_on", "isc_account_his_updated_at",
                         "isc_account_synced_on"})
 
-# Way 3 asks the HIS once per contact: larger selections belong to the range sync.
+# The one-contact sync asks the HIS once per contact: larger selections belong to the range sync.
 MAX_CONTACTS_AT_ONCE = 200
 ISC_STATUSES = [("active", "Active"), ("locked", "Locked"), ("revoked", "Revoked")]
 
@@ -74,7 +74,7 @@ class ResPartner(models.Model):
             "The patient code and the Isc account come from the HIS: only the Isc sync, "
             "booking orders and Isc sync managers change them."))
 
-    # --- Way 3: one contact ----------------------------------------------------------------
+    # --- The one-contact sync ------------------------------------------------------------
     def action_isc_sync_account(self):
         """Fetch the Isc account of each selected contact from the HIS (form button, action)."""
         if not self.env.user.has_group(USER_GROUP):

@@ -6,7 +6,7 @@ from .common import IscSyncCase
 
 @tagged("post_install", "-at_install")
 class TestSyncContact(IscSyncCase):
-    """Way 3: one contact, from its form (or several, from the Action menu)."""
+    """The one-contact sync: from the contact form (or several, from the Action menu)."""
 
     def test_sync_one_contact_shows_its_account(self):
         contact = self.patient(12).with_user(self.isc_user)

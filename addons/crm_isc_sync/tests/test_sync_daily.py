@@ -9,7 +9,7 @@ from .common import IscSyncCase
 
 @tagged("post_install", "-at_install")
 class TestSyncDaily(IscSyncCase):
-    """Way 1: the scheduled action, every 24 hours, from a watermark."""
+    """The daily sync: the scheduled action, every 24 hours, from a watermark."""
 
     def daily_runs(self):
         return self.env["isc.sync.run"].search([("mode", "=", "daily")])

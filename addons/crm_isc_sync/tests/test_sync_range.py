@@ -11,7 +11,7 @@ from .common import IscSyncCase
 
 @tagged("post_install", "-at_install")
 class TestSyncRange(IscSyncCase):
-    """Way 2: the contact list's "Sync Isc account list" for a date range."""
+    """The date-range sync: the contact list's "Sync Isc account list" for a date range."""
 
     def expected_counts(self, date_from, date_to):
         listed = {a["patient_code"] for a in self.his_accounts_in(date_from, date_to)}

@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 
 
 class IscSyncRangeWizard(models.TransientModel):
-    """Way 2: pull the Isc accounts the HIS changed in a date range."""
+    """The date-range sync: pull the Isc accounts the HIS changed in a date range."""
 
     _name = "isc.sync.range.wizard"
     _description = "Sync Isc account list"

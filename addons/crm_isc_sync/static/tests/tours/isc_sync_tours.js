@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
 
-// Way 3, as Vietnamese-speaking staff: "Cập nhật tài khoản Isc" → "Có" → notification.
+// The one-contact sync, as Vietnamese-speaking staff: "Cập nhật tài khoản Isc" → "Có" → notification.
 registry.category("web_tour.tours").add("crm_isc_sync_contact_tour", {
     steps: () => [
         {
@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("crm_isc_sync_contact_tour", {
     ],
 });
 
-// Way 2: "Cập nhập DS tài khoản Isc" on the list → range → "Đồng bộ" → counts.
+// The date-range sync: "Cập nhập DS tài khoản Isc" on the list → range → "Đồng bộ" → counts.
 registry.category("web_tour.tours").add("crm_isc_sync_range_tour", {
     steps: () => [
         {
