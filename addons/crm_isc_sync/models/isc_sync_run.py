@@ -322,7 +322,7 @@ class IscSyncRun(models.Model):
         })
 
     def _run_for_partners(self, partners, skipped=None):
-        """The one-contact sync: each contact's account from its company's HIS, a run a company."""
+        """One-contact sync: each contact's account from its company's HIS; a run per company."""
         runs = self.browse()
         by_company = partners.grouped(lambda p: p.company_id or self.env.company)
         for company, company_partners in by_company.items() or [(self.env.company, partners)]:
