@@ -206,11 +206,8 @@ def odoo_tier(tally, keep_db=False):
           "uninstall", flush=True)
     if not shutil.which("chromium") and not shutil.which("chromium-browser"):
         print("  chromium: not found, the tours cannot run (make setup installs it)")
-    conf = write_test_conf()
-    problem = db_problem(conf)
-    if problem:
-        print(f"FAILED odoo tier: {problem}")
-        tally.add(failed=1)
+    conf = database_conf(tally, "odoo")
+    if not conf:
         return
     db = f"clinic_test_{os.getpid()}"
     modules = ",".join(OUR_MODULES)
@@ -279,11 +276,8 @@ def upgrade_tier(tally):
     baseline = (ROOT / "tests" / "upgrade" / "baseline.txt").read_text().strip()
     print(f"== upgrade tier: a database of {baseline[:7]} (the landed version), with data, "
           "upgraded to this tree", flush=True)
-    conf = write_test_conf()
-    problem = db_problem(conf)
-    if problem:
-        print(f"FAILED upgrade tier: {problem}")
-        tally.add(failed=1)
+    conf = database_conf(tally, "upgrade")
+    if not conf:
         return
     base = VAR / "upgrade-base"
     shutil.rmtree(base, ignore_errors=True)
@@ -347,6 +341,18 @@ def conf_options(conf):
     parser = configparser.ConfigParser()
     parser.read(conf)
     return parser["options"]
+
+
+def database_conf(tally, tier):
+    """The test configuration, or None (said in one line, counted as failed) when the tier
+    cannot log into PostgreSQL."""
+    conf = write_test_conf()
+    problem = db_problem(conf)
+    if problem:
+        print(f"FAILED {tier} tier: {problem}")
+        tally.add(failed=1)
+        return None
+    return conf
 
 
 def db_problem(conf):

@@ -202,6 +202,26 @@ class TestRegistrationPage(RegistrationMixin, HttpCase):
         self.assertIn("try again", response.text)
         self.assertEqual(self.env["res.partner"].search_count([]), before + 5)
 
+    def test_an_email_pattern_on_the_page_matches_no_user(self):
+        """``%@%.%`` once matched every user, staff included: the page compares literally."""
+        last_mail = self.env["mail.mail"].search([], order="id desc", limit=1).id
+        response = self.post(**self.form(email="%@%.%"))
+        self.assertEqual(response.status_code, 303)
+        created = self.env["res.partner"].search([("email", "=", "%@%.%")])
+        self.assertEqual(len(created), 1, "a new client, not a match with any user")
+        mails = self.env["mail.mail"].search([("id", ">", last_mail)])
+        self.assertEqual(mails.recipient_ids, created, "nobody else was written to")
+
+    def test_the_same_client_written_another_way_on_the_page_is_not_created_again(self):
+        self.post(**self.form())
+        before = self.env["res.partner"].search_count([])
+        arabic_indic = "\u0660\u0665\u0660-\u0667\u0666\u0665\u0664\u0663\u0662\u0661"
+        for values in ({"national_id": "12345678-2", "mobile": "054-5555555"},
+                       {"national_id": "000000018", "mobile": arabic_indic}):
+            response = self.post(**self.form(email="other@example.com", **values))
+            self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+
     def test_errors_are_shown_next_to_the_field(self):
         response = self.post(**self.form(national_id="123456789"))
         self.assertEqual(response.status_code, 200)
