@@ -51,6 +51,14 @@ MESSAGE_RESCHEDULED = "rescheduled"
 MESSAGE_CANCELLED = "cancelled"
 MESSAGES = (MESSAGE_BOOKED, MESSAGE_RESCHEDULED, MESSAGE_CANCELLED)
 
+# The booking pages' steps (one template, one step at a time).
+STEP_SERVICE = "service"
+STEP_STAFF = "staff"
+STEP_DAY = "day"
+STEP_TIME = "time"
+STEP_CONFIRM = "confirm"
+STEP_REFUSED = "refused"
+
 # Times travel in URLs and forms as UTC minutes: 20260302T0800Z.
 START_FORMAT = "%Y%m%dT%H%MZ"
 # "Any available staff member" in the booking pages' staff parameter.

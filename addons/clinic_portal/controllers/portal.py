@@ -95,6 +95,7 @@ class ClinicPortal(CustomerPortal):
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "clinic_appointments",
+            "const": const,  # states and messages are compared by name in the templates
             "policy": policy,
             "booking_open": policy.booking_open,
             "patient": partner,
@@ -156,7 +157,7 @@ class ClinicPortal(CustomerPortal):
                        error=None):
         availability = request.env["clinic.availability"]
         partner = request.env.user.partner_id
-        values = self._clinic_values(event=event, error=error, step="service")
+        values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         if not event:
@@ -185,7 +186,8 @@ class ClinicPortal(CustomerPortal):
     def _clinic_staff_step(self, partner, product, offer, event):
         policy = self._clinic_policy()
         return {
-            "step": "staff", "product": product, "offer": offer, "payment": offer["payment"],
+            "step": const.STEP_STAFF, "product": product, "offer": offer,
+            "payment": offer["payment"],
             "staff_list": request.env["clinic.availability"]._staff(partner, product, policy),
             "blockers": [] if event else partner._clinic_booking_blockers(product),
         }
@@ -211,7 +213,8 @@ class ClinicPortal(CustomerPortal):
         limited = not all_starts and bool(availability._limited_staff(
             partner, chosen, policy, ignore_event=event))
         return {
-            "step": "time" if day else "day", "staff": staff, "chosen": chosen, "page": page,
+            "step": const.STEP_TIME if day else const.STEP_DAY,
+            "staff": staff, "chosen": chosen, "page": page,
             "days": days, "window_start": start,
             "window_last_day": (end - timedelta(days=1)).date(),
             "has_next": page + 1 < slots.page_count(policy.search_range_days),
@@ -227,7 +230,7 @@ class ClinicPortal(CustomerPortal):
     def _clinic_confirm_page(self, service, staff, start, event=None):
         availability = request.env["clinic.availability"]
         partner = request.env.user.partner_id
-        values = self._clinic_values(step="confirm", event=event)
+        values = self._clinic_values(step=const.STEP_CONFIRM, event=event)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         product, offer = availability._service(partner, parse_id(service))
@@ -318,5 +321,5 @@ class ClinicPortal(CustomerPortal):
                        slots.page_count(policy.search_range_days) - 1)
             return self._clinic_choose(service=service, staff=staff, event=event, error=message,
                                        page=page, day=day.isoformat())
-        values = self._clinic_values(step="refused", error=message, event=event)
+        values = self._clinic_values(step=const.STEP_REFUSED, error=message, event=event)
         return request.render("clinic_portal.portal_book", values)
