@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from babel.dates import format_date
 from werkzeug.exceptions import NotFound
@@ -14,6 +15,11 @@ from .. import const
 from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_id
+
+
+# The constants the templates compare with, by name (a module can't enter a QWeb context).
+TEMPLATE_CONST = SimpleNamespace(
+    **{name: value for name, value in vars(const).items() if name.isupper()})
 
 
 def format_start(value):
@@ -95,7 +101,7 @@ class ClinicPortal(CustomerPortal):
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "clinic_appointments",
-            "const": const,  # states and messages are compared by name in the templates
+            "const": TEMPLATE_CONST,
             "policy": policy,
             "booking_open": policy.booking_open,
             "patient": partner,
