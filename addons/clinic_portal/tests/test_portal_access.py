@@ -72,8 +72,10 @@ class TestPortalAccess(BookingSetup, HttpCase):
         self.assertEqual(self.url_open(f"{url}?access_token={theirs.access_token}").status_code,
                          404)
         self.logout()
-        self.assertEqual(self.url_open(f"{url}?access_token={theirs.access_token}").status_code,
-                         404)
+        response = self.url_open(f"{url}?access_token={theirs.access_token}",
+                                 allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
         self.assertEqual(self.url_open(theirs._clinic_portal_share_url()).status_code, 200)
 
     # --- defect: another partner's invoice ---------------------------------------------------
