@@ -16,7 +16,6 @@ from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_id
 
-
 # The constants the templates compare with, by name (a module can't enter a QWeb context).
 TEMPLATE_CONST = SimpleNamespace(
     **{name: value for name, value in vars(const).items() if name.isupper()})
