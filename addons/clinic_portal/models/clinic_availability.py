@@ -67,7 +67,7 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _tz(self, partner):
         """The patient's time zone, else the clinic's (its working hours'), else UTC."""
-        return pytz.timezone(partner.sudo().tz or self.env.company.resource_calendar_id.tz
+        return pytz.timezone(partner.sudo().tz or self.env.company.sudo().resource_calendar_id.tz
                              or "UTC")
 
     @api.model

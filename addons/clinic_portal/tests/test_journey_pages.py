@@ -174,8 +174,11 @@ class TestJourneyPages(BookingSetup, HttpCase):
 
     # --- 4. mandatory forms -----------------------------------------------------------------
     def _required_form(self):
-        survey = self.env["survey.survey"].create({"title": "Consent before check-up",
-                                                   "access_mode": "public"})
+        survey = self.env["survey.survey"].create({
+            "title": "Consent before check-up", "access_mode": "public",
+            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
+                                                "question_type": "char_box"})],
+        })
         self.service.product_tmpl_id.clinic_required_survey_id = survey
         return survey
 
