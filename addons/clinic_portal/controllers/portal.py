@@ -19,6 +19,7 @@ from .. import const
 from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_id
+from .language import lang_url
 
 # The constants the templates compare with, by name (a module can't enter a QWeb context).
 TEMPLATE_CONST = SimpleNamespace(
@@ -379,8 +380,9 @@ class ClinicPortal(CustomerPortal):
         survey = partner.sudo()._clinic_forms_due(product).filtered(lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()
-        request.session["clinic_form_return"] = (
-            f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book")
+        back = f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book"
+        # In the language of the page it was opened from, whatever language the form is in.
+        request.session["clinic_form_return"] = lang_url(request.lang.code, back)
         return request.redirect(survey.get_start_url())
 
     def _clinic_refused(self, exc, service, staff, start, event=None):

@@ -88,6 +88,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
     def test_tour_a_form_due_is_filled_and_the_booking_goes_on(self):
         survey = self.env["survey.survey"].create({
             "title": "Tour consent", "questions_layout": "one_page", "access_mode": "public",
+            "lang_ids": False,  # every language: the client's own
             "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
                                                 "question_type": "char_box"})],
         })
