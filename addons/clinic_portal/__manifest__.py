@@ -38,6 +38,9 @@
         "demo/survey_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "clinic_portal/static/src/js/survey_terms.js",
+        ],
         "web.assets_tests": [
             "clinic_portal/static/tests/tours/*.js",
         ],

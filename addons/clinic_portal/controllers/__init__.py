@@ -1,2 +1,3 @@
 from . import registration
 from . import portal
+from . import language

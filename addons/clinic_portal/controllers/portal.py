@@ -1,7 +1,11 @@
+import re
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
+import pytz
 from babel.dates import format_date
+from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
@@ -15,6 +19,7 @@ from .. import const
 from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_id
+from .language import lang_url
 
 # The constants the templates compare with, by name (a module can't enter a QWeb context).
 TEMPLATE_CONST = SimpleNamespace(
@@ -23,6 +28,20 @@ TEMPLATE_CONST = SimpleNamespace(
 
 def format_start(value):
     return value.astimezone(UTC).strftime(const.START_FORMAT)
+
+
+def tel_href(phone):
+    """A ``tel:`` link for a phone number as people write it (RFC 3966 allows no spaces)."""
+    return "tel:" + re.sub(r"[^\d+]", "", phone or "")
+
+
+def phone_links(text, phone):
+    """``text`` as safe markup, with every mention of the clinic's ``phone`` tappable."""
+    text = escape(text or "")
+    if not phone:
+        return text
+    link = Markup('<a href="%s" dir="ltr" class="text-nowrap">%s</a>') % (tel_href(phone), phone)
+    return Markup(text.replace(escape(phone), link))
 
 
 def parse_start(text):
@@ -91,10 +110,18 @@ class ClinicPortal(CustomerPortal):
                 [("active", "=", True), ("stop", ">", fields.Datetime.now())], "id"))
         return values
 
+    def _clinic_adopt_browser_tz(self, partner):
+        """A patient without a time zone gets the browser's on their first visit (as Odoo does
+        at a first login), so that times are not shown in UTC."""
+        browser_tz = request.cookies.get("tz")
+        if not partner.tz and browser_tz in pytz.all_timezones_set:
+            partner.sudo().tz = browser_tz
+
     def _clinic_values(self, **values):
         availability = request.env["clinic.availability"]
         policy = self._clinic_policy()
         partner = request.env.user.partner_id
+        self._clinic_adopt_browser_tz(partner)
         tz = availability._tz(partner)
         locale = babel_locale_parse(request.env.lang or "en_US")
         return {
@@ -109,19 +136,31 @@ class ClinicPortal(CustomerPortal):
             "fmt_short_day": lambda d: format_date(d, format="EEE d MMM", locale=locale),
             "fmt_time": lambda dt: dt.astimezone(tz).strftime("%H:%M"),
             "fmt_start": format_start,
+            "tel_href": tel_href,
+            "clinic": request.env["res.company"].sudo().browse(policy.company_id),
+            "change_terms": request.env["clinic.booking"]._change_terms(policy),
+            "free_times": self._clinic_free_times_label,
+            "phone_links": lambda text: phone_links(text, policy.phone),
             "local": lambda dt: slots.from_naive_utc(dt).astimezone(tz),
             **values,
         }
 
+    def _clinic_free_times_label(self, count):
+        if count == 1:
+            return request.env._("1 free time")
+        return request.env._("%(count)s free times", count=count)
+
     def _clinic_detail_values(self, event_sudo, **values):
         is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
         invoice = event_sudo._clinic_portal_invoice()
+        service = event_sudo.clinic_product_id
         return self._clinic_values(
             event=event_sudo, status=event_sudo.clinic_portal_status,
             changeable=event_sudo.clinic_is_changeable,
             can_cancel=is_patient and event_sudo.clinic_is_cancellable,
             can_reschedule=is_patient and event_sudo.clinic_is_reschedulable,
             invoice=invoice, invoice_url=invoice.get_portal_url() if invoice else "",
+            offer=service and service._clinic_portal_offer(event_sudo.clinic_patient_id),
             **values)
 
     # ------------------------------------------------------------------------------------
@@ -139,7 +178,14 @@ class ClinicPortal(CustomerPortal):
 
     @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True)
     def clinic_appointment(self, event_id, access_token=None, message=None, **kw):
-        event_sudo = self._appointment_or_404(event_id, access_token)
+        try:
+            event_sudo = self._appointment_check_access(event_id, access_token)
+        except (AccessError, MissingError) as exc:
+            if request.env.user._is_public():
+                # Whatever the id: a visitor learns nothing, a patient logs in and lands on it.
+                return request.redirect("/web/login?" + urlencode(
+                    {"redirect": f"/my/appointments/{event_id}"}))
+            raise NotFound() from exc
         return request.render("clinic_portal.portal_my_appointment", self._clinic_detail_values(
             event_sudo, message=message if message in const.MESSAGES else None))
 
@@ -195,6 +241,7 @@ class ClinicPortal(CustomerPortal):
             "payment": offer["payment"],
             "staff_list": request.env["clinic.availability"]._staff(partner, product, policy),
             "blockers": [] if event else partner._clinic_booking_blockers(product),
+            "forms_due": partner.sudo()._clinic_forms_due(product) if not event else [],
         }
 
     def _clinic_chosen_staff(self, candidates, staff):
@@ -213,7 +260,9 @@ class ClinicPortal(CustomerPortal):
             raise NotFound() from None
         found = availability._free_starts(partner, product, chosen, start, end, policy,
                                           ignore_event=event)
-        all_starts = sorted({s for starts in found.values() for s in starts})
+        # Rescheduling to the time it already has is no change: it is not offered.
+        current = {slots.from_naive_utc(event.start)} if event else set()
+        all_starts = sorted({s for starts in found.values() for s in starts} - current)
         days = slots.group_by_day(all_starts, availability._tz(partner))
         limited = not all_starts and bool(availability._limited_staff(
             partner, chosen, policy, ignore_event=event))
@@ -246,13 +295,19 @@ class ClinicPortal(CustomerPortal):
         when = parse_start(start)
         if not offer or (staff and staff != const.ANY_STAFF and not staff_user) or not when:
             raise NotFound()
+        booking = request.env["clinic.booking"]
         try:
-            when = request.env["clinic.booking"]._check_new_time(partner, when, values["policy"])
+            when = booking._check_new_time(partner, when, values["policy"])
+            if not staff_user:
+                # "Any available" is shown by name before booking: the one this time goes to.
+                staff_user = booking._pick_staff(partner, product, availability._staff(
+                    partner, product, values["policy"]), when, values["policy"])
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start, event=event)
         values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
                       staff_user=staff_user, start=when, payment=offer["payment"],
-                      blockers=[] if event else partner._clinic_booking_blockers(product))
+                      blockers=[] if event else partner._clinic_booking_blockers(product),
+                      forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
         return request.render("clinic_portal.portal_book_confirm", values)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
@@ -311,6 +366,24 @@ class ClinicPortal(CustomerPortal):
                                   self._clinic_detail_values(event_sudo, error=exc.args[0]))
         return request.redirect(
             f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_CANCELLED}", code=303)
+
+    # ------------------------------------------------------------------------------------
+    # Mandatory forms: opened from the step they block, and back to it
+    # ------------------------------------------------------------------------------------
+    @http.route("/my/forms/<int:survey_id>", type="http", auth="user", website=True,
+                methods=["GET"])
+    def clinic_form_start(self, survey_id, service=None, **kw):
+        """Open a form due before booking ``service``; its last page leads back to booking."""
+        partner = request.env.user.partner_id
+        product, offer = request.env["clinic.availability"]._service(partner, parse_id(service))
+        product = product if offer else None
+        survey = partner.sudo()._clinic_forms_due(product).filtered(lambda s: s.id == survey_id)
+        if not survey:
+            raise NotFound()
+        back = f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book"
+        # In the language of the page it was opened from, whatever language the form is in.
+        request.session["clinic_form_return"] = lang_url(request.lang.code, back)
+        return request.redirect(survey.get_start_url())
 
     def _clinic_refused(self, exc, service, staff, start, event=None):
         """Show why the booking was refused; a taken time goes back to the day's times."""

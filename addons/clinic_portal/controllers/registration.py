@@ -62,7 +62,7 @@ class ClinicRegistrationController(http.Controller):
         values = {name: post.get(name, "") for name in
                   ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
         errors, outcome = request.env["clinic.registration"].sudo()._register_client(
-            values, company, request.httprequest.remote_addr)
+            values, company, request.httprequest.remote_addr, request.cookies.get("tz"))
         if errors:
             return self._render(company, values, errors)
         if outcome == REGISTRATION_THROTTLED:

@@ -14,3 +14,4 @@ from . import clinic_registration_attempt
 from . import calendar_event
 from . import clinic_availability
 from . import clinic_booking
+from . import ir_http

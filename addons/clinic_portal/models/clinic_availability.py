@@ -66,7 +66,9 @@ class ClinicAvailability(models.AbstractModel):
 
     @api.model
     def _tz(self, partner):
-        return pytz.timezone(partner.sudo().tz or self.env.user.tz or "UTC")
+        """The patient's time zone, else the clinic's (its working hours'), else UTC."""
+        return pytz.timezone(partner.sudo().tz or self.env.company.sudo().resource_calendar_id.tz
+                             or "UTC")
 
     @api.model
     def _now(self):

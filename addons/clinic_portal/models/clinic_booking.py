@@ -204,6 +204,24 @@ class ClinicBooking(models.AbstractModel):
             "you can book online.", limit=policy.future_limit)
 
     @api.model
+    def _change_terms(self, policy):
+        """What the patient may change online, and until when: said before and after booking."""
+        hours, phone = policy.min_hours_change, self._phone_suffix(policy)
+        if policy.allow_reschedule and policy.allow_cancel:
+            return self.env._("You can reschedule or cancel this appointment online up to "
+                              "%(hours)s hours before it starts.", hours=hours)
+        if policy.allow_reschedule:
+            return self.env._("You can reschedule this appointment online up to %(hours)s "
+                              "hours before it starts; to cancel it, contact the clinic%(phone)s.",
+                              hours=hours, phone=phone)
+        if policy.allow_cancel:
+            return self.env._("You can cancel this appointment online up to %(hours)s hours "
+                              "before it starts; to move it, contact the clinic%(phone)s.",
+                              hours=hours, phone=phone)
+        return self.env._("To change or cancel this appointment, contact the clinic%(phone)s.",
+                          phone=phone)
+
+    @api.model
     def _phone_suffix(self, policy):
         return f" ({policy.phone})" if policy.phone else ""
 

@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -22,14 +24,15 @@ class ClinicRegistration(models.AbstractModel):
                 {r.field_name for r in rows if r.required})
 
     @api.model
-    def _register_client(self, values, company, client_address=None):
+    def _register_client(self, values, company, client_address=None, browser_tz=None):
         """Validate a registration and act on it; returns ``(errors, outcome)``.
 
         ``errors`` maps field names to rule codes (see registration_rules). Otherwise the
         outcome is REGISTRATION_RECEIVED, whether the person was new (a contact is created and
         invited by e-mail) or already known (they, or the clinic, are told): the page that
         follows must not tell a stranger who is a client. REGISTRATION_THROTTLED when the
-        hour's share is used up.
+        hour's share is used up. ``browser_tz`` (the browser's time zone) becomes the new
+        contact's, so that times are shown in it from the first page.
         """
         company = company.sudo()  # the settings are for staff; the public reads them here
         shown, required = self._form_fields(company)
@@ -55,8 +58,10 @@ class ClinicRegistration(models.AbstractModel):
         if known:
             known._clinic_tell_of_registration_attempt()
             return {}, REGISTRATION_RECEIVED
-        partner = self.env["res.partner"].sudo().create(
-            self._partner_values(clean, shown, company))
+        vals = self._partner_values(clean, shown, company)
+        if browser_tz in pytz.all_timezones_set:
+            vals["tz"] = browser_tz
+        partner = self.env["res.partner"].sudo().create(vals)
         partner._clinic_invite_new_client()
         return {}, REGISTRATION_RECEIVED
 

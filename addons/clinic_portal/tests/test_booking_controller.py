@@ -145,7 +145,9 @@ class TestBookingController(BookingSetup, HttpCase):
         self.assertEqual(self.url_open(shared).status_code, 200)
         self.logout()
         self.assertEqual(self.url_open(shared).status_code, 200)
-        self.assertEqual(self.url_open(url).status_code, 404)
+        response = self.url_open(url, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
 
     def test_my_pages_require_login(self):
         self.logout()

@@ -79,3 +79,20 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
         event = self._book(soon)
         self._tour(event._clinic_portal_url(), "clinic_portal_refused_change_window_he")
         self.assertTrue(event.active)
+
+    def test_tour_a_logged_out_link_logs_in_and_opens_the_appointment(self):
+        event = self._book(self._slots()[self.staff.id][100])
+        self.start_tour(f"/he{event._clinic_portal_url()}", "clinic_portal_logged_out_link_he",
+                        login=None)
+
+    def test_tour_a_form_due_is_filled_and_the_booking_goes_on(self):
+        survey = self.env["survey.survey"].create({
+            "title": "Tour consent", "questions_layout": "one_page", "access_mode": "public",
+            "lang_ids": False,  # every language: the client's own
+            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
+                                                "question_type": "char_box"})],
+        })
+        self.service.product_tmpl_id.clinic_required_survey_id = survey
+        self._tour(f"/my/appointments/book?service={self.service.id}",
+                   "clinic_portal_form_then_booking_he")
+        self.assertIn(survey, self.patient._clinic_completed_forms())

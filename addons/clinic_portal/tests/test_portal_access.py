@@ -46,7 +46,8 @@ class TestPortalAccess(BookingSetup, HttpCase):
         event = self._book(self._free_start(skip=40))
         url = event._clinic_portal_url()
         self.logout()
-        self.assertEqual(self.url_open(f"{url}?access_token=\u00e9\u05d0").status_code, 404)
+        response = self.url_open(f"{url}?access_token=\u00e9\u05d0", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)  # to the login page: no appointment shown
         self.authenticate("booking_patient", "booking_patient")
         response = self.url_open("/my/appointments/book/confirm", data={
             "csrf_token": self._csrf(), "service": self.service.id, "staff": "\u00b2",
@@ -72,8 +73,10 @@ class TestPortalAccess(BookingSetup, HttpCase):
         self.assertEqual(self.url_open(f"{url}?access_token={theirs.access_token}").status_code,
                          404)
         self.logout()
-        self.assertEqual(self.url_open(f"{url}?access_token={theirs.access_token}").status_code,
-                         404)
+        response = self.url_open(f"{url}?access_token={theirs.access_token}",
+                                 allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
         self.assertEqual(self.url_open(theirs._clinic_portal_share_url()).status_code, 200)
 
     # --- defect: another partner's invoice ---------------------------------------------------

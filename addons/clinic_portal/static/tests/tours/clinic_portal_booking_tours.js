@@ -160,3 +160,67 @@ tours.add("clinic_portal_refused_change_window_he", {
         },
     ],
 });
+
+// An appointment link opened while logged out: the login page, then the appointment, in Hebrew.
+tours.add("clinic_portal_logged_out_link_he", {
+    steps: () => [
+        {
+            content: "The link asks to log in first",
+            trigger: "form.oe_login_form input[name='login']",
+            run: "edit booking_patient",
+        },
+        { trigger: "form.oe_login_form input[name='password']", run: "edit booking_patient" },
+        {
+            content: "Log in",
+            trigger: "form.oe_login_form button[type='submit']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The appointment opens, right to left",
+            trigger: "#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_reschedule",
+        },
+    ],
+});
+
+// A form due before booking: opened from the step it blocks, filled, and back to booking.
+tours.add("clinic_portal_form_then_booking_he", {
+    steps: () => [
+        {
+            content: "The staff step names the due form as a link",
+            trigger: "#wrapwrap.o_rtl .o_clinic_forms_block a.o_clinic_form_link:contains('Tour consent')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Start the form",
+            trigger: "button[value='start']:not(.disabled)",
+            run: "click",
+        },
+        {
+            content: "Answer its question",
+            trigger: "div.js_question-wrapper input",
+            run: "edit כן",
+        },
+        {
+            content: "Submit the form",
+            trigger: "button[value='finish']:not(.disabled)",
+            run: "click",
+        },
+        {
+            content: "Confirm the submission",
+            trigger: ".modal-footer button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "The form's last page leads back to booking",
+            trigger: ".o_survey_finished a.o_clinic_back_to_booking",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back at the staff step, nothing blocks the booking any more",
+            trigger: "#wrapwrap.o_rtl .o_clinic_book:not(:has(.o_clinic_forms_block)) .o_clinic_staff_list .o_clinic_staff_option",
+        },
+    ],
+});

@@ -1,0 +1,222 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from odoo.tests import HttpCase, tagged
+
+from ..controllers.portal import format_start
+from .booking_common import BookingSetup
+
+
+@tagged("post_install", "-at_install")
+class TestJourneyPages(BookingSetup, HttpCase):
+    """What the patient meets between the steps: links, time zones, prices, terms, language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_booking(cls.env)
+        cls.hours.attendance_ids.unlink()
+        cls.hours.attendance_ids = [
+            (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
+                    "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+        cls.company.partner_id.write({"street": "12 Herzl Street", "city": "Haifa"})
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("booking_patient", "booking_patient")
+
+    def _free_start(self, staff=None, skip=0):
+        return self._slots(staff=staff)[(staff or self.staff).id][skip]
+
+    def _confirm_page(self, start, staff):
+        return self.url_open(
+            f"/my/appointments/book/confirm?service={self.service.id}&staff={staff}"
+            f"&start={format_start(start)}").text
+
+    # --- 3. a link opened while logged out -----------------------------------------------
+    def test_a_logged_out_link_asks_to_log_in_then_opens_the_appointment(self):
+        event = self._book(self._free_start())
+        self.logout()
+        response = self.url_open(event._clinic_portal_url(), allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        location = urlsplit(response.headers["Location"])
+        self.assertEqual(location.path, "/web/login")
+        self.assertEqual(parse_qs(location.query)["redirect"], [event._clinic_portal_url()])
+        self.assertNotIn("Check-up", response.text)
+        self.authenticate("booking_patient", "booking_patient")
+        page = self.url_open(parse_qs(location.query)["redirect"][0])
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_clinic_appointment_detail", page.text)
+
+    def test_a_logged_out_visitor_cannot_tell_an_appointment_from_no_appointment(self):
+        event = self._book(self._free_start())
+        self.logout()
+        real = self.url_open(event._clinic_portal_url(), allow_redirects=False)
+        missing = self.url_open("/my/appointments/999999999", allow_redirects=False)
+        self.assertEqual(real.status_code, missing.status_code)
+        self.assertEqual(real.headers["Location"].replace(str(event.id), "ID"),
+                         missing.headers["Location"].replace("999999999", "ID"))
+
+    # --- 5. time zones ----------------------------------------------------------------------
+    def test_a_patient_without_a_time_zone_gets_the_browsers_on_the_first_visit(self):
+        self.patient_user.tz = False
+        self.opener.cookies.set("tz", "Asia/Jerusalem")
+        page = self.url_open("/my/appointments").text
+        self.assertEqual(self.patient.tz, "Asia/Jerusalem")
+        self.assertIn("Asia/Jerusalem", page)
+
+    def test_a_forged_browser_time_zone_is_ignored_and_the_clinics_is_shown(self):
+        self.patient_user.tz = False
+        self.env.company.resource_calendar_id.tz = "Asia/Jerusalem"
+        self.opener.cookies.set("tz", "Mars/Olympus")
+        page = self.url_open("/my/appointments").text
+        self.assertFalse(self.patient.tz)
+        self.assertIn("(Asia/Jerusalem)", page)
+        self.assertNotIn("(UTC)", page)
+
+    def test_the_confirm_page_names_the_time_zone(self):
+        self.assertIn("UTC", self._confirm_page(self._free_start(), self.staff.id))
+
+    # --- 6. days and times on a phone -------------------------------------------------------
+    def test_a_day_button_says_how_many_times_and_leads_to_them(self):
+        page = self.url_open(
+            f"/my/appointments/book?service={self.service.id}&staff={self.staff.id}").text
+        day = re.search(r'data-day="([\d-]+)"', page).group(1)
+        button = re.search(r'<a [^>]*data-day="%s"[^>]*>(.*?)</a>' % day, page, re.S)
+        self.assertIn("#o_clinic_times", re.search(r'href="([^"]+)"', button.group(0)).group(1))
+        self.assertRegex(button.group(1), r"\d+ free times")
+        times = self.url_open(f"/my/appointments/book?service={self.service.id}"
+                              f"&staff={self.staff.id}&day={day}").text
+        self.assertIn('id="o_clinic_times"', times)
+
+    # --- 7. price, place, terms, who ------------------------------------------------------
+    def test_the_confirm_page_shows_price_address_and_change_terms(self):
+        self.service.list_price = 0.0
+        page = self._confirm_page(self._free_start(), self.staff.id)
+        self.assertIn("Free", page)
+        self.assertIn("Herzl", page)
+        self.assertIn("up to 24 hours before it starts", page)
+        self.service.list_price = 150.0
+        page = self._confirm_page(self._free_start(), self.staff.id)
+        self.assertNotIn(">Free<", page)
+        self.assertIn("150.00", page)
+
+    def test_any_available_is_named_before_booking(self):
+        start = self._free_start()
+        page = self._confirm_page(start, "any")
+        staff = re.search(r'o_clinic_confirm_staff"[^>]*>([^<]+)<', page).group(1)
+        self.assertIn(staff, (self.staff.name, self.staff2.name))
+
+    def test_the_appointment_page_shows_price_address_and_terms(self):
+        event = self._book(self._free_start())
+        page = self.url_open(event._clinic_portal_url()).text
+        self.assertIn("Herzl", page)
+        self.assertIn("o_clinic_price", page)
+        self.assertIn("up to 24 hours before it starts", page)
+
+    def test_rescheduling_does_not_offer_the_current_time_and_shows_it_first(self):
+        start = self._free_start(skip=30)
+        event = self._book(start)
+        day = start.date().isoformat()
+        page = self.url_open(f"{event._clinic_portal_url()}/reschedule?day={day}").text
+        self.assertIn("o_clinic_current_time", page)
+        self.assertNotIn(f'data-start="{format_start(start)}"', page)
+        self.assertIn('data-start="', page)
+
+    # --- 9. phone numbers -------------------------------------------------------------------
+    def test_the_clinics_phone_is_a_tap_to_call_link(self):
+        self.company.clinic_portal_self_scheduling = False
+        page = self.url_open("/my/appointments").text
+        self.assertIn('href="tel:+97235550100"', page)
+
+    def test_a_refusal_message_links_the_phone(self):
+        self.company.clinic_portal_allow_reschedule = False
+        self.company.clinic_portal_allow_cancel = False
+        event = self._book(self._free_start())
+        page = self.url_open(event._clinic_portal_url()).text
+        self.assertIn('href="tel:+97235550100"', page)
+
+    # --- 2. the patient's language ----------------------------------------------------------
+    def _offer_hebrew(self):
+        hebrew = self.env["res.lang"]._activate_lang("he_IL")
+        self.env["website"].get_current_website().language_ids |= hebrew
+
+    def _csrf(self, url):
+        return re.search(r'name="csrf_token" value="([^"]+)"', self.url_open(url).text).group(1)
+
+    def test_a_client_logs_in_to_the_site_in_their_own_language(self):
+        self._offer_hebrew()
+        self.patient_user.lang = "he_IL"
+        self.logout()
+        response = self.url_open("/web/login", data={
+            "login": "booking_patient", "password": "booking_patient",
+            "redirect": "/my/appointments", "csrf_token": self._csrf("/web/login"),
+        }, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(urlsplit(response.headers["Location"]).path, "/he/my/appointments")
+
+    def test_the_client_chooses_their_language_in_my_account(self):
+        self._offer_hebrew()
+        page = self.url_open("/my/account").text
+        self.assertIn('value="he_IL"', page)
+        response = self.url_open("/my/account/language", data={
+            "lang": "he_IL", "csrf_token": self._csrf("/my/account")}, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(urlsplit(response.headers["Location"]).path, "/he/my/account")
+        self.assertEqual(self.patient_user.lang, "he_IL")
+
+    def test_a_language_the_site_does_not_offer_is_refused_with_a_message(self):
+        lang = self.patient_user.lang
+        response = self.url_open("/my/account/language", data={
+            "lang": "xx_XX", "csrf_token": self._csrf("/my/account")})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Choose one of the languages of the list.", response.text)
+        self.assertEqual(self.patient_user.lang, lang)
+
+    # --- 4. mandatory forms -----------------------------------------------------------------
+    def _required_form(self):
+        survey = self.env["survey.survey"].create({
+            "title": "Consent before check-up", "access_mode": "public", "lang_ids": False,
+            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
+                                                "question_type": "char_box"})],
+        })
+        self.service.product_tmpl_id.clinic_required_survey_id = survey
+        return survey
+
+    def test_a_due_form_is_linked_from_the_step_it_blocks(self):
+        survey = self._required_form()
+        page = self.url_open(f"/my/appointments/book?service={self.service.id}").text
+        link = f"/my/forms/{survey.id}?service={self.service.id}"
+        self.assertIn(link, page.replace("&amp;", "&"))
+        response = self.url_open(link, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(survey.get_start_url(), response.headers["Location"])
+
+    def test_the_forms_last_page_leads_back_to_the_booking(self):
+        survey = self._required_form()
+        self.url_open(f"/my/forms/{survey.id}?service={self.service.id}", allow_redirects=False)
+        answer = survey.sudo()._create_answer(partner=self.patient)
+        answer._mark_done()
+        page = self.url_open(f"/survey/{survey.access_token}/{answer.access_token}").text
+        self.assertIn("o_clinic_back_to_booking", page)
+        self.assertIn(f"/my/appointments/book?service={self.service.id}", page)  # /en/… here
+
+    def test_a_form_that_is_not_due_is_not_opened(self):
+        survey = self._required_form()
+        other = self.env["survey.survey"].create({"title": "Staff only", "access_mode": "token"})
+        self.assertEqual(self.url_open(f"/my/forms/{other.id}").status_code, 404)
+        survey.sudo()._create_answer(partner=self.patient)._mark_done()
+        self.assertEqual(self.url_open(
+            f"/my/forms/{survey.id}?service={self.service.id}").status_code, 404)
+
+    # --- 8. registration: the e-mailed link's page says what it is for -----------------------
+    def test_the_password_page_of_the_emailed_link_has_a_heading(self):
+        newcomer = self.env["res.partner"].create({"name": "New Client",
+                                                   "email": "new.client@example.com"})
+        newcomer.signup_prepare()
+        url = newcomer._get_signup_url_for_action(url="/my")[newcomer.id]
+        self.logout()
+        page = self.url_open(url).text
+        self.assertIn("o_clinic_signup_heading", page)
+        self.assertIn("Choose your password", page)
+        self.assertIn("new.client@example.com", page)
