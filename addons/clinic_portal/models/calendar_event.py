@@ -172,8 +172,9 @@ class CalendarEvent(models.Model):
         booking._check_free(partner, product, staff_user, start, policy, ignore_event=event_sudo)
         old_start = slots.from_naive_utc(event_sudo.start)
         duration = event_sudo.stop - event_sudo.start
-        event_sudo.write({"start": slots.to_naive_utc(start),
-                          "stop": slots.to_naive_utc(start) + duration})
+        event_sudo.write({
+            "start": slots.to_naive_utc(start), "stop": slots.to_naive_utc(start) + duration,
+            "alarm_ids": booking._alarm_commands(policy)})
         event_sudo._clinic_note_rescheduled(old_start, start)
         return event_sudo
 

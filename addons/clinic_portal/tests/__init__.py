@@ -15,3 +15,4 @@ from . import test_booking_tours
 from . import test_portal_access
 from . import test_booking_race
 from . import test_migration
+from . import test_patient_mails
