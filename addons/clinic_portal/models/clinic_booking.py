@@ -43,13 +43,16 @@ class ClinicBooking(models.AbstractModel):
         self._lock(staff_user, partner)
         self._check_limit(partner, staff_user, policy)
         self._check_free(partner, product, staff_user, start, policy)
-        event = self.env["calendar.event"].sudo().with_context(
-            mail_create_nosubscribe=True).create(
-                self._event_values(partner, product, staff_user, start, policy))
+        events = self.env["calendar.event"].sudo()
+        event = events.with_context(
+            mail_create_nosubscribe=True, **{const.CONTEXT_PATIENT_MAILED: True}).create(
+                self._event_values(partner, product, staff_user, start, policy)
+        ).with_env(events.env)
         event.message_post(
             body=self.env._("Booked by %(patient)s from the client portal.",
                             patient=partner.name),
             partner_ids=staff_user.partner_id.ids, subtype_xmlid="mail.mt_note")
+        event._clinic_mail_patient(const.MESSAGE_BOOKED)
         return event
 
     @api.model
