@@ -178,8 +178,8 @@ class CalendarEvent(models.Model):
         event_sudo.with_context(**{const.CONTEXT_PATIENT_MAILED: True}).write({
             "start": slots.to_naive_utc(start), "stop": slots.to_naive_utc(start) + duration,
             "alarm_ids": booking._alarm_commands(policy)})
-        event_sudo._clinic_note_rescheduled(old_start, start)
         event_sudo._clinic_mail_patient(const.MESSAGE_RESCHEDULED)
+        event_sudo._clinic_note_rescheduled(old_start, start)
         return event_sudo
 
     def _clinic_note_rescheduled(self, old_start, start):
@@ -203,6 +203,7 @@ class CalendarEvent(models.Model):
         partner = event_sudo.clinic_patient_id
         self.env["clinic.booking"]._lock(event_sudo.user_id, partner)
         event_sudo.write({"clinic_cancel_reason": reason or False})
+        event_sudo._clinic_mail_patient(const.MESSAGE_CANCELLED)
         body = self.env._("Cancelled by %(patient)s from the client portal.",
                           patient=partner.name)
         if reason:
@@ -211,7 +212,6 @@ class CalendarEvent(models.Model):
         event_sudo.message_post(body=body, partner_ids=event_sudo.user_id.partner_id.ids,
                                 subtype_xmlid="mail.mt_note")
         event_sudo.action_archive()
-        event_sudo._clinic_mail_patient(const.MESSAGE_CANCELLED)
         return event_sudo
 
     # ------------------------------------------------------------------------------------

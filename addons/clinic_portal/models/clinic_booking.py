@@ -48,11 +48,11 @@ class ClinicBooking(models.AbstractModel):
             mail_create_nosubscribe=True, **{const.CONTEXT_PATIENT_MAILED: True}).create(
                 self._event_values(partner, product, staff_user, start, policy)
         ).with_env(events.env)
+        event._clinic_mail_patient(const.MESSAGE_BOOKED)
         event.message_post(
             body=self.env._("Booked by %(patient)s from the client portal.",
                             patient=partner.name),
             partner_ids=staff_user.partner_id.ids, subtype_xmlid="mail.mt_note")
-        event._clinic_mail_patient(const.MESSAGE_BOOKED)
         return event
 
     @api.model
