@@ -50,6 +50,14 @@ MESSAGE_BOOKED = "booked"
 MESSAGE_RESCHEDULED = "rescheduled"
 MESSAGE_CANCELLED = "cancelled"
 MESSAGES = (MESSAGE_BOOKED, MESSAGE_RESCHEDULED, MESSAGE_CANCELLED)
+# ... and the patient's mail about each of them (mail.template XML ids).
+PATIENT_MAIL_TEMPLATES = {
+    MESSAGE_BOOKED: "clinic_portal.mail_template_appointment_booked",
+    MESSAGE_RESCHEDULED: "clinic_portal.mail_template_appointment_rescheduled",
+    MESSAGE_CANCELLED: "clinic_portal.mail_template_appointment_cancelled",
+}
+# Context key of the portal's own changes to an appointment: it mails the patient itself.
+CONTEXT_PATIENT_MAILED = "clinic_portal_patient_mailed"
 
 # The booking pages' steps (one template, one step at a time).
 STEP_SERVICE = "service"

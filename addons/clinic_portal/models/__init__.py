@@ -11,6 +11,8 @@ from . import res_partner
 from . import product_template
 from . import clinic_registration
 from . import clinic_registration_attempt
+from . import calendar_alarm
+from . import calendar_attendee
 from . import calendar_event
 from . import clinic_availability
 from . import clinic_booking

@@ -1,8 +1,11 @@
+import base64
 import uuid
+
+import vobject
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import consteq
+from odoo.tools import consteq, format_amount
 
 from .. import const
 from ..services import slots, text
@@ -172,8 +175,10 @@ class CalendarEvent(models.Model):
         booking._check_free(partner, product, staff_user, start, policy, ignore_event=event_sudo)
         old_start = slots.from_naive_utc(event_sudo.start)
         duration = event_sudo.stop - event_sudo.start
-        event_sudo.write({"start": slots.to_naive_utc(start),
-                          "stop": slots.to_naive_utc(start) + duration})
+        event_sudo.with_context(**{const.CONTEXT_PATIENT_MAILED: True}).write({
+            "start": slots.to_naive_utc(start), "stop": slots.to_naive_utc(start) + duration,
+            "alarm_ids": booking._alarm_commands(policy)})
+        event_sudo._clinic_mail_patient(const.MESSAGE_RESCHEDULED)
         event_sudo._clinic_note_rescheduled(old_start, start)
         return event_sudo
 
@@ -198,6 +203,7 @@ class CalendarEvent(models.Model):
         partner = event_sudo.clinic_patient_id
         self.env["clinic.booking"]._lock(event_sudo.user_id, partner)
         event_sudo.write({"clinic_cancel_reason": reason or False})
+        event_sudo._clinic_mail_patient(const.MESSAGE_CANCELLED)
         body = self.env._("Cancelled by %(patient)s from the client portal.",
                           patient=partner.name)
         if reason:
@@ -207,3 +213,60 @@ class CalendarEvent(models.Model):
                                 subtype_xmlid="mail.mt_note")
         event_sudo.action_archive()
         return event_sudo
+
+    # ------------------------------------------------------------------------------------
+    # The patient's mails
+    # ------------------------------------------------------------------------------------
+    def _clinic_mail_patient(self, change):
+        """Queue the patient's mail about ``change`` (``const.MESSAGE_*``), in their language."""
+        self.ensure_one()
+        template = self.env.ref(const.PATIENT_MAIL_TEMPLATES[change], raise_if_not_found=False)
+        if not template or not self.clinic_patient_id.email:
+            return
+        ics = self._clinic_ics() if change != const.MESSAGE_CANCELLED else None
+        # No .ics on cancellation: clients honour a METHOD:CANCEL only for an invitation they
+        # track from its organizer; the patient imported ours, so the mail asks to remove it.
+        attachments = [("appointment.ics", base64.b64encode(ics))] if ics else []
+        template.sudo().send_mail(self.id, email_values={"attachments": attachments},
+                                  email_layout_xmlid="mail.mail_notification_light")
+
+    def _clinic_ics(self):
+        """Odoo's .ics of this appointment with a UID of its own, the same in every mail (a
+        calendar that imported it moves it when rescheduled instead of adding another), and
+        its reminder before the start."""
+        ics = self._get_ics_file().get(self.id)
+        if not ics:
+            return None
+        calendar = vobject.readOne(ics.decode())
+        dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        calendar.vevent.uid.value = f"clinic-appointment-{self.id}@{dbuuid}"
+        # Odoo writes a reminder as TRIGGER:P1D, a day after the start: it belongs before.
+        for alarm in calendar.vevent.contents.get("valarm", []):
+            alarm.trigger.value = -abs(alarm.trigger.value)
+        return calendar.serialize().encode()
+
+    def _clinic_mail_values(self):
+        """What the patient's mails show besides the appointment's own fields, rendered in
+        the patient's language (the mail template's)."""
+        self.ensure_one()
+        availability = self.env["clinic.availability"]
+        # The staff member stands in for the current user: their zone is the clinic's time.
+        tz = availability.with_user(self.user_id or self.env.user)._tz(self.clinic_patient_id)
+        company = self.env.company
+        address = company.partner_id.sudo()._display_address(without_company=True)
+        return {
+            "tz": tz.zone,
+            "price": self._clinic_mail_price() if self.clinic_product_id else "",
+            "address": ", ".join(filter(None, map(str.strip, address.splitlines()))),
+            "policy": availability._policy(),
+            # The page is the patient's: no token for an event of nobody's (template checks).
+            "url": self.clinic_patient_id and self.get_base_url() + self._clinic_portal_share_url(),
+        }
+
+    def _clinic_mail_price(self):
+        """The service's price for the patient, formatted; '' when it is free."""
+        offer = self.clinic_product_id._clinic_portal_offer(self.clinic_patient_id)
+        currency = self.env["res.currency"].browse(offer["currency_id"])
+        if currency.is_zero(offer["price"]):
+            return ""
+        return format_amount(self.env, offer["price"], currency)

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.fields import Command
 
 from .. import const
 from ..services import slots
@@ -42,9 +43,12 @@ class ClinicBooking(models.AbstractModel):
         self._lock(staff_user, partner)
         self._check_limit(partner, staff_user, policy)
         self._check_free(partner, product, staff_user, start, policy)
-        event = self.env["calendar.event"].sudo().with_context(
-            mail_create_nosubscribe=True).create(
-                self._event_values(partner, product, staff_user, start))
+        events = self.env["calendar.event"].sudo()
+        event = events.with_context(
+            mail_create_nosubscribe=True, **{const.CONTEXT_PATIENT_MAILED: True}).create(
+                self._event_values(partner, product, staff_user, start, policy)
+        ).with_env(events.env)
+        event._clinic_mail_patient(const.MESSAGE_BOOKED)
         event.message_post(
             body=self.env._("Booked by %(patient)s from the client portal.",
                             patient=partner.name),
@@ -52,7 +56,7 @@ class ClinicBooking(models.AbstractModel):
         return event
 
     @api.model
-    def _event_values(self, partner, product, staff_user, start):
+    def _event_values(self, partner, product, staff_user, start, policy):
         duration = timedelta(minutes=product.clinic_duration_minutes)
         return {
             "name": f"{product.name} – {partner.name}",
@@ -64,7 +68,14 @@ class ClinicBooking(models.AbstractModel):
             "clinic_patient_id": partner.id,
             "clinic_product_id": product.id,
             "clinic_portal_booked": True,
+            "alarm_ids": self._alarm_commands(policy),
         }
+
+    @api.model
+    def _alarm_commands(self, policy):
+        """The appointment's reminders: Odoo's e-mail alarm of the portal's reminder hours."""
+        alarm = self.env["calendar.alarm"].sudo()._clinic_email_reminder(policy.reminder_hours)
+        return [Command.set(alarm.ids)]
 
     # ------------------------------------------------------------------------------------
     # Checks

@@ -34,6 +34,12 @@ class ResCompany(models.Model):
              "until this many hours before it starts.",
         groups="base.group_user",
     )
+    clinic_portal_reminder_hours = fields.Integer(
+        string="Reminder before the appointment (hours)", default=24,
+        help="Clients get an e-mail reminder this many hours before an appointment booked or "
+             "rescheduled in the portal. 0: no reminder.",
+        groups="base.group_user",
+    )
     clinic_portal_prevent_gaps = fields.Boolean(
         string="Prevent gaps",
         help="Offer only slots adjacent to an existing appointment or to the start or end of "
@@ -220,7 +226,8 @@ class ResCompany(models.Model):
 
     @api.constrains(
         "clinic_portal_min_hours_new", "clinic_portal_min_hours_change",
-        "clinic_portal_makeup_sessions", "clinic_portal_future_limit",
+        "clinic_portal_reminder_hours", "clinic_portal_makeup_sessions",
+        "clinic_portal_future_limit",
         "clinic_portal_search_start_days", "clinic_portal_search_range_days",
         "clinic_portal_slot_step",
     )
@@ -229,6 +236,7 @@ class ResCompany(models.Model):
             not_negative = {
                 "clinic_portal_min_hours_new": company.clinic_portal_min_hours_new,
                 "clinic_portal_min_hours_change": company.clinic_portal_min_hours_change,
+                "clinic_portal_reminder_hours": company.clinic_portal_reminder_hours,
                 "clinic_portal_makeup_sessions": company.clinic_portal_makeup_sessions,
                 "clinic_portal_future_limit": company.clinic_portal_future_limit,
                 "clinic_portal_search_start_days": company.clinic_portal_search_start_days,

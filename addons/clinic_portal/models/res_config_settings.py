@@ -13,6 +13,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_portal_min_hours_new", readonly=False)
     clinic_portal_min_hours_change = fields.Integer(
         related="company_id.clinic_portal_min_hours_change", readonly=False)
+    clinic_portal_reminder_hours = fields.Integer(
+        related="company_id.clinic_portal_reminder_hours", readonly=False)
     clinic_portal_prevent_gaps = fields.Boolean(
         related="company_id.clinic_portal_prevent_gaps", readonly=False)
     clinic_portal_allow_cancel = fields.Boolean(

@@ -19,6 +19,7 @@ class PortalPolicy:
     self_scheduling: bool = False
     min_hours_new: int = 48
     min_hours_change: int = 24
+    reminder_hours: int = 24
     prevent_gaps: bool = False
     prevent_parallel: bool = False
     allow_cancel: bool = False

@@ -16,3 +16,4 @@ from . import test_portal_access
 from . import test_booking_race
 from . import test_migration
 from . import test_journey_pages
+from . import test_patient_mails
