@@ -44,7 +44,7 @@ def test_a_status_change_is_a_change():
 
 
 def test_an_account_without_contact_is_unmatched():
-    assert sync_plan.plan_page([account("BN9")], [row(7, "BN1")]) == ([], [], ["BN9"])
+    assert sync_plan.plan_page([account("BN9")], [row(7, "BN1")]) == ([], [], [account("BN9")])
 
 
 def test_every_contact_holding_the_code_is_matched():

@@ -63,7 +63,11 @@ class IscBookingOrder(models.Model):
         }
 
     def action_send_to_his(self):
-        """Send each order to the HIS and store the patient code it answers on the contact."""
+        """Send each order to the HIS and store the patient code it answers on the contact.
+
+        What came back is logged on the order and on the contact; a single order also tells
+        the user at once.
+        """
         for order in self:
             if order.state == "confirmed":
                 raise UserError(self.env._("%(order)s is already confirmed by the HIS.",
@@ -72,12 +76,41 @@ class IscBookingOrder(models.Model):
                 raise UserError(self.env._("The contact of %(order)s needs a name.",
                                            order=order.name))
             order._send_one()
-        if len(self) == 1 and self.state != "confirmed":
-            return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-                "type": "danger", "title": self.env._("The HIS did not confirm the order"),
-                "message": self.failure_reason, "sticky": True,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+            order._log_outcome()
+        if len(self) == 1:
+            return self._outcome_notification()
         return True
+
+    def _outcome_message(self, order_ref):
+        """What the last sending gave, naming the order as ``order_ref`` (text or link)."""
+        env = self.env
+        if self.state == "confirmed":
+            return env._("Patient code %(code)s from the HIS (booking order %(order)s).",
+                         code=self.patient_code, order=order_ref)
+        if self.state == "sent":
+            return env._("Booking order %(order)s was sent but the HIS did not answer: "
+                         "%(reason)s Sending it again is safe.",
+                         order=order_ref, reason=self.failure_reason)
+        return env._("The HIS did not confirm booking order %(order)s: %(reason)s",
+                     order=order_ref, reason=self.failure_reason)
+
+    def _log_outcome(self):
+        """A chatter line on the order and on its contact, linking to the order."""
+        body = self._outcome_message(self._get_html_link())
+        self.message_post(body=body)
+        self.partner_id.sudo().message_post(body=body)
+
+    def _outcome_notification(self):
+        titles = {
+            "confirmed": ("success", self.env._("Booking order confirmed by the HIS")),
+            "sent": ("warning", self.env._("No answer from the HIS")),
+        }
+        kind, title = titles.get(self.state, ("danger",
+                                              self.env._("The HIS did not confirm the order")))
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": kind, "title": title, "message": self._outcome_message(self.name),
+            "sticky": kind != "success",
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
     def _send_one(self):
         self.ensure_one()
@@ -117,9 +150,6 @@ class IscBookingOrder(models.Model):
                     "patient_code": code, "failure_reason": False})
         if not partner.isc_patient_code:
             partner.sudo().isc_patient_code = code
-        partner.sudo().message_post(body=self.env._(
-            "Patient code %(code)s from the HIS (booking order %(order)s).",
-            code=code, order=self.name))
 
     def action_reset_to_draft(self):
         self.filtered(lambda o: o.state == "failed").write({"state": "draft"})

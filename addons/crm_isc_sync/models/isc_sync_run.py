@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from ..services import his_client, sync_plan
+from .res_partner import ISC_STATUSES
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ WATERMARK_OVERLAP = timedelta(minutes=15)
 INLINE_SECONDS = 10.0
 # Per-record errors kept per run; the count goes on past it.
 MAX_ERROR_LINES = 1000
+# Accounts with no matching contact listed per run; the count goes on past it.
+MAX_UNMATCHED_LINES = 500
 # The daily sync resumes failed range runs this recent; older ones are left for a new sync.
 RESUME_RANGE_DAYS = 7
 # What _execute reports: the run ended (done or failed), its time budget ran out, or another
@@ -51,6 +54,9 @@ class IscSyncRun(models.Model):
         required=True, readonly=True)
     user_id = fields.Many2one("res.users", string="Started by", readonly=True,
                               default=lambda self: self.env.user)
+    partner_id = fields.Many2one("res.partner", string="Contact", readonly=True,
+                                 ondelete="set null", index="btree_not_null",
+                                 help="The contact a one-contact sync was for.")
     company_id = fields.Many2one("res.company", required=True, readonly=True,
                                  default=lambda self: self.env.company)
     date_from = fields.Datetime(string="From", readonly=True)
@@ -70,11 +76,16 @@ class IscSyncRun(models.Model):
     failure_code = fields.Selection(FAILURE_CODES, string="Failure", readonly=True, copy=False)
     failure_params = fields.Json(string="Failure details", readonly=True, copy=False)
     failure_reason = fields.Text(compute="_compute_failure_reason")
+    outcome = fields.Char(compute="_compute_outcome", help="What the run did, in one line.")
+    duration = fields.Float(compute="_compute_duration", help="Hours from start to end.")
     will_resume = fields.Boolean(
         string="Resumed by the daily sync", compute="_compute_will_resume",
         help="The next daily sync resumes this failed run from its last saved batch.")
     error_ids = fields.One2many("isc.sync.run.error", "run_id", string="Record errors",
                                 readonly=True)
+    unmatched_ids = fields.One2many("isc.sync.run.unmatched", "run_id",
+                                    string="Accounts with no matching contact", readonly=True)
+    unmatched_note = fields.Char(compute="_compute_unmatched_note")
 
     _state_idx = models.Index("(company_id, state)")
 
@@ -95,12 +106,24 @@ class IscSyncRun(models.Model):
                 raise ValidationError(self.env._(
                     "The range may span at most %(days)s days; sync it in parts.", days=longest))
 
-    @api.depends("mode", "date_from", "date_to")
+    @api.depends("mode", "partner_id")
     def _compute_name(self):
         modes = dict(self._fields["mode"]._description_selection(self.env))
         for run in self:
-            run.name = self.env._("Isc sync #%(id)s (%(mode)s)", id=run.id or "",
-                                  mode=modes.get(run.mode, ""))
+            if run.partner_id:
+                run.name = self.env._("Isc sync #%(id)s (%(contact)s)", id=run.id or "",
+                                      contact=run.partner_id.display_name)
+            else:
+                run.name = self.env._("Isc sync #%(id)s (%(mode)s)", id=run.id or "",
+                                      mode=modes.get(run.mode, ""))
+
+    @api.depends("mode", "count_unmatched")
+    def _compute_unmatched_note(self):
+        for run in self:
+            unlisted = run.count_unmatched - MAX_UNMATCHED_LINES
+            run.unmatched_note = run.mode != "contact" and unlisted > 0 and self.env._(
+                "… and %(count)s more: a run lists at most %(max)s.",
+                count=unlisted, max=MAX_UNMATCHED_LINES)
 
     @api.depends("failure_code", "failure_params")
     @api.depends_context("lang")
@@ -108,6 +131,21 @@ class IscSyncRun(models.Model):
         for run in self:
             run.failure_reason = run.failure_code and run.company_id._isc_failure_text(
                 run.failure_code, run.failure_params)
+
+    @api.depends("state", "mode", "failure_code", "failure_params", "count_updated",
+                 "count_unchanged", "count_unmatched", "count_errors")
+    @api.depends_context("lang")
+    def _compute_outcome(self):
+        for run in self:
+            run.outcome = run._outcome_line()
+
+    @api.depends("state", "started_at", "ended_at")
+    def _compute_duration(self):
+        now = fields.Datetime.now()
+        for run in self:
+            end = run.ended_at or (run.state == "running" and now)
+            run.duration = ((end - run.started_at).total_seconds() / 3600
+                            if run.started_at and end else 0.0)
 
     @api.depends("state", "mode", "create_date")
     def _compute_will_resume(self):
@@ -167,7 +205,8 @@ class IscSyncRun(models.Model):
                                ("mode", "in", ("daily", "range"))]).filtered("will_resume")
         if resumed:
             _logger.info("Isc sync: resuming failed runs %s", resumed.ids)
-            resumed.write({"state": "queued", "failure_code": False, "failure_params": False})
+            resumed.write({"state": "queued", "failure_code": False, "failure_params": False,
+                           "ended_at": False})
 
     @api.model
     def _queue_daily_run(self, company):
@@ -309,11 +348,8 @@ class IscSyncRun(models.Model):
         if unchanged:
             Partner.browse(unchanged)._write({"isc_account_synced_on": now})
         Partner.invalidate_model(["isc_account_synced_on", *sync_plan.ROW_FIELDS[2:]])
-        room = MAX_ERROR_LINES - self.count_errors
-        if errors and room > 0:
-            self.env["isc.sync.run.error"].create([
-                {"run_id": self.id, "patient_code": code, "reason": reason}
-                for code, reason in errors[:room]])
+        self._log_errors(errors)
+        self._log_unmatched(unmatched)
         self.write({
             "count_updated": self.count_updated + len(changes),
             "count_unchanged": self.count_unchanged + len(unchanged),
@@ -321,28 +357,60 @@ class IscSyncRun(models.Model):
             "count_errors": self.count_errors + len(errors),
         })
 
+    def _log_errors(self, errors):
+        """Store a page's record errors, in one insert, up to the cap of the run."""
+        room = MAX_ERROR_LINES - self.count_errors
+        if errors and room > 0:
+            self.env["isc.sync.run.error"].create([
+                {"run_id": self.id, "patient_code": code, "reason": reason}
+                for code, reason in errors[:room]])
+
+    def _log_unmatched(self, accounts):
+        """List a page's accounts that matched no contact, in one insert, up to the cap."""
+        room = MAX_UNMATCHED_LINES - self.count_unmatched
+        if accounts and room > 0:
+            self.env["isc.sync.run.unmatched"].create([
+                {"run_id": self.id, "patient_code": account.patient_code,
+                 "login": account.login, "status": account.status,
+                 "his_updated_at": account.updated_at.replace(microsecond=0)}
+                for account in accounts[:room]])
+
     def _run_for_partners(self, partners, skipped=None):
-        """One-contact sync: each contact's account from its company's HIS; a run per company."""
+        """One-contact sync: each contact's account from its company's HIS; a run per company.
+
+        A run for a single contact names it, so that the log says whom it was for.
+        """
         runs = self.browse()
+        single = len(partners) + len(skipped or []) == 1
         by_company = partners.grouped(lambda p: p.company_id or self.env.company)
         for company, company_partners in by_company.items() or [(self.env.company, partners)]:
             run = self.create({"mode": "contact", "state": "running", "company_id": company.id,
+                               "partner_id": single and company_partners.id,
                                "started_at": fields.Datetime.now()})
-            try:
-                with company._isc_his_client() as client:
-                    for partner in company_partners:
-                        account = client.get_account(partner.isc_patient_code)
-                        if account is None:
-                            run.count_unmatched += 1
-                        else:
-                            run._apply_accounts([account], partners=partner)
-            except his_client.HisError as error:
-                run._fail(error.kind, error.params())
-            else:
-                run.write({"state": "done", "ended_at": fields.Datetime.now()})
+            run._sync_partners(company_partners)
             runs |= run
         runs[:1].count_unmatched += len(skipped or [])
         return runs
+
+    def _sync_partners(self, partners):
+        """Ask the HIS for each contact's account; each contact asked is marked checked."""
+        checked_ids = []
+        try:
+            with self.company_id._isc_his_client() as client:
+                for partner in partners:
+                    account = client.get_account(partner.isc_patient_code)
+                    checked_ids.append(partner.id)
+                    if account is None:
+                        self.count_unmatched += 1
+                    else:
+                        self._apply_accounts([account], partners=partner)
+        except his_client.HisError as error:
+            self._fail(error.kind, error.params())
+        else:
+            self.write({"state": "done", "ended_at": fields.Datetime.now()})
+        # Found or not: the contact form shows when the HIS was last asked.
+        self.env["res.partner"].sudo().browse(checked_ids).write(
+            {"isc_account_checked_on": fields.Datetime.now()})
 
     # --- lock ---------------------------------------------------------------------------
     def _try_lock(self):
@@ -355,6 +423,33 @@ class IscSyncRun(models.Model):
                                 self.company_id.id))
 
     # --- feedback -----------------------------------------------------------------------
+    def _outcome_line(self):
+        """The run's outcome in one line, for the log's list; a failure comes first."""
+        env = self.env
+        processed = (self.count_updated + self.count_unchanged + self.count_unmatched
+                     + self.count_errors)
+        if self.state == "failed":
+            return env._("Failed after %(count)s accounts: %(reason)s",
+                         count=processed, reason=self.failure_reason)
+        if self.state == "queued":
+            return env._("Waiting to start")
+        if self.state == "running":
+            return env._("In progress: %(count)s accounts so far", count=processed)
+        return self._count_line() or env._("No account to sync")
+
+    def _count_line(self):
+        """The run's counts that are not zero, e.g. "12 updated, 3 unchanged"."""
+        env = self.env
+        texts = [
+            (self.count_updated, lambda n: env._("%(count)s updated", count=n)),
+            (self.count_unchanged, lambda n: env._("%(count)s unchanged", count=n)),
+            (self.count_unmatched, lambda n: env._("%(count)s with no account in the HIS", count=n)
+             if self.mode == "contact"
+             else env._("%(count)s with no matching contact", count=n)),
+            (self.count_errors, lambda n: env._("%(count)s errors", count=n)),
+        ]
+        return ", ".join(text(count) for count, text in texts if count)
+
     def _summary(self):
         return self.env._(
             "%(updated)s updated, %(unchanged)s unchanged, %(unmatched)s with no matching "
@@ -394,8 +489,11 @@ class IscSyncRun(models.Model):
             message = self._summary() + " (%s)"
         elif single and self.count_unmatched:
             kind, title = "warning", env._("No Isc account yet")
-            message = env._("The HIS has not issued an Isc account for this patient yet (it is "
-                            "issued after the health check).")
+            message = env._(
+                "No account found in the HIS for this contact, checked at %(time)s (the HIS "
+                "issues it after the health check).",
+                time=format_datetime(env, self.partner_id.isc_account_checked_on,
+                                     dt_format="short"))
         elif single:
             kind, title = "success", env._("Sync succeeded")
             message = env._("The Isc account was updated from the HIS.")
@@ -419,3 +517,15 @@ class IscSyncRunError(models.Model):
     run_id = fields.Many2one("isc.sync.run", required=True, ondelete="cascade", index=True)
     patient_code = fields.Char()
     reason = fields.Char(required=True)
+
+
+class IscSyncRunUnmatched(models.Model):
+    _name = "isc.sync.run.unmatched"
+    _description = "Isc account sync: account with no matching contact"
+    _order = "id"
+
+    run_id = fields.Many2one("isc.sync.run", required=True, ondelete="cascade", index=True)
+    patient_code = fields.Char(required=True)
+    login = fields.Char(string="Isc account")
+    status = fields.Selection(ISC_STATUSES)
+    his_updated_at = fields.Datetime(string="Changed in HIS")

@@ -8,7 +8,7 @@ USER_GROUP = "crm_isc_sync.group_isc_sync_user"
 # and by Isc sync managers, never by whoever may edit contacts.
 HIS_FIELDS = frozenset({"isc_patient_code", "isc_account_login", "isc_account_status",
                         "isc_account_issued_on", "isc_account_his_updated_at",
-                        "isc_account_synced_on"})
+                        "isc_account_synced_on", "isc_account_checked_on"})
 
 # The one-contact sync asks the HIS once per contact: larger selections belong to the range sync.
 MAX_CONTACTS_AT_ONCE = 200
@@ -31,6 +31,10 @@ class ResPartner(models.Model):
         string="Isc account changed in HIS", copy=False, readonly=True)
     isc_account_synced_on = fields.Datetime(string="Isc account last synced on", copy=False,
                                             readonly=True)
+    isc_account_checked_on = fields.Datetime(
+        string="Isc account last checked on", copy=False, readonly=True,
+        help="When a one-contact sync last asked the HIS for this contact's account, whether "
+             "it found one or not.")
     isc_booking_order_ids = fields.One2many("isc.booking.order", "partner_id",
                                             string="Booking orders")
     isc_booking_order_count = fields.Integer(compute="_compute_isc_booking_order_count",

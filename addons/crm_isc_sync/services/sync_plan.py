@@ -38,7 +38,7 @@ def plan_page(accounts, rows):
     :param accounts: parsed accounts (objects with patient_code, login, status, issued_at,
         updated_at)
     :param rows: tuples in ``ROW_FIELDS`` order, the contacts holding those patient codes
-    :return: ``(changes, unchanged_ids, unmatched_codes)`` where ``changes`` is a list of
+    :return: ``(changes, unchanged_ids, unmatched_accounts)`` where ``changes`` is a list of
         ``(contact_id, values)`` for contacts whose account differs from the HIS's
     """
     by_code = {}
@@ -48,7 +48,7 @@ def plan_page(accounts, rows):
     for account in newest_per_patient(accounts):
         matches = by_code.get(account.patient_code)
         if not matches:
-            unmatched.append(account.patient_code)
+            unmatched.append(account)
             continue
         values = account_values(account)
         target = tuple(values.values())

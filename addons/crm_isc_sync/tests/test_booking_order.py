@@ -69,6 +69,42 @@ class TestBookingOrder(IscSyncCase):
         self.assertEqual(order.state, "confirmed")
         self.assertEqual(len(self.his_store.booking_orders()), 1)
 
+    def chatter(self, record):
+        return record.message_ids.mapped("body")
+
+    def test_a_confirmed_order_tells_its_patient_code_on_screen_and_in_both_chatters(self):
+        contact = self.env["res.partner"].create({"name": "Feedback"})
+        order = self.new_order(contact)
+        action = order.action_send_to_his()
+        self.assertEqual(order.state, "confirmed")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn(order.patient_code, action["params"]["message"])
+        for record in (order, contact):
+            [line] = [body for body in self.chatter(record) if order.patient_code in body]
+            self.assertIn(f'data-oe-id="{order.id}"', line)  # links to the order
+
+    def test_a_refused_order_tells_why_on_screen_and_in_both_chatters(self):
+        contact = self.env["res.partner"].create({"name": "Refused"})
+        order = self.new_order(contact)
+        self.his_fault(endpoint="booking-orders", kind="error", status=422, times=1)
+        action = order.action_send_to_his()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn(order.failure_reason, action["params"]["message"])
+        for record in (order, contact):
+            self.assertTrue([body for body in self.chatter(record)
+                             if "did not confirm" in body and order.name in body])
+
+    def test_an_unanswered_order_says_it_can_be_sent_again(self):
+        contact = self.env["res.partner"].create({"name": "Unanswered"})
+        order = self.new_order(contact)
+        self.his_fault(endpoint="booking-orders", kind="drop")
+        action = order.action_send_to_his()
+        self.assertEqual(order.state, "sent")
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("Sending it again is safe", action["params"]["message"])
+        for record in (order, contact):
+            self.assertTrue([body for body in self.chatter(record) if "did not answer" in body])
+
     def test_smart_button_counts_and_opens_the_contacts_orders(self):
         contact = self.env["res.partner"].create({"name": "Counted"})
         self.new_order(contact)

@@ -110,6 +110,22 @@ class TestSecurity(IscSyncCase):
         self.assertFalse(Error.with_user(self.isc_user).search([]))
         self.assertEqual(Error.with_user(self.isc_manager).search([]).patient_code, "BN1")
 
+    def test_unmatched_accounts_follow_the_rules_of_their_runs(self):
+        Run = self.env["isc.sync.run"]
+        manager_run = Run.create({"mode": "range", "user_id": self.isc_manager.id,
+                                  "date_from": datetime(2026, 1, 1),
+                                  "date_to": datetime(2026, 1, 2)})
+        own_run = Run.create({"mode": "range", "user_id": self.isc_user.id,
+                              "date_from": datetime(2026, 1, 1),
+                              "date_to": datetime(2026, 1, 2)})
+        Unmatched = self.env["isc.sync.run.unmatched"]
+        Unmatched.create([{"run_id": manager_run.id, "patient_code": "BN1"},
+                          {"run_id": own_run.id, "patient_code": "BN2"}])
+        self.assertEqual(Unmatched.with_user(self.isc_user).search([]).patient_code, "BN2")
+        self.assertEqual(len(Unmatched.with_user(self.isc_manager).search([])), 2)
+        with self.assertRaises(AccessError):
+            Unmatched.with_user(self.employee).search([])
+
     # --- the HIS connection --------------------------------------------------------------
     def test_the_his_connection_is_for_managers_only(self):
         for user in (self.portal, self.employee, self.isc_user):
