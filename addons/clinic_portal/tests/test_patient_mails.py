@@ -154,6 +154,7 @@ class TestPatientMailLink(BookingSetup, HttpCase):
         self.assertEqual(opened.status_code, 200)
         self.assertIn(self.service.name, opened.text)
         self.assertIn(self.staff.name, opened.text)
-        refused = self.url_open(link.path)
-        self.assertEqual(refused.status_code, 404)
+        refused = self.url_open(link.path, allow_redirects=False)
+        self.assertEqual(refused.status_code, 303)  # without the token: the login page first
+        self.assertIn("/web/login", refused.headers["Location"])
         self.assertNotIn(self.staff.name, refused.text)
