@@ -56,6 +56,14 @@ class BookingSetup:
         cls.other = cls.other_user.partner_id
 
     @classmethod
+    def _open_every_day(cls):
+        """Working hours round the clock, every day: HttpCase's server runs on the real clock."""
+        cls.hours.attendance_ids.unlink()
+        cls.hours.attendance_ids = [
+            Command.create({"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
+                            "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+
+    @classmethod
     def _make_calendar(cls, env, name, tz="UTC", periods=((8, 12), (13, 17))):
         return env["resource.calendar"].create({
             "name": name,

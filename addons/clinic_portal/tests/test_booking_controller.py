@@ -17,10 +17,7 @@ class TestBookingController(BookingSetup, HttpCase):
         cls._setup_booking(cls.env)
         # Real time here: the server thread of HttpCase runs on the clock.
         cls.company.sudo().write({"clinic_portal_min_hours_new": 24})
-        cls.hours.attendance_ids.unlink()
-        cls.hours.attendance_ids = [
-            (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
-                    "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+        cls._open_every_day()
 
     def setUp(self):
         super().setUp()

@@ -15,10 +15,7 @@ class TestJourneyPages(BookingSetup, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_booking(cls.env)
-        cls.hours.attendance_ids.unlink()
-        cls.hours.attendance_ids = [
-            (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
-                    "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+        cls._open_every_day()
         cls.company.partner_id.write({"street": "12 Herzl Street", "city": "Haifa"})
 
     def setUp(self):

@@ -3,7 +3,6 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from odoo.fields import Command
 from odoo.tests import Form, HttpCase, TransactionCase, freeze_time, tagged
 
 from .booking_common import NOW, BookingSetup, utc
@@ -139,10 +138,7 @@ class TestPatientMailLink(BookingSetup, HttpCase):
         super().setUpClass()
         cls._setup_booking(cls.env)
         # Real time here: the server thread of HttpCase runs on the clock.
-        cls.hours.attendance_ids.unlink()
-        cls.hours.attendance_ids = [
-            Command.create({"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
-                            "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+        cls._open_every_day()
 
     def test_the_mail_link_opens_the_appointment_while_logged_out(self):
         event = self._book(self._slots()[self.staff.id][3])

@@ -17,10 +17,7 @@ class TestPortalAccess(BookingSetup, HttpCase):
         super().setUpClass()
         cls._setup_booking(cls.env)
         # Real time here: the server thread of HttpCase runs on the clock.
-        cls.hours.attendance_ids.unlink()
-        cls.hours.attendance_ids = [
-            Command.create({"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
-                            "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]
+        cls._open_every_day()
 
     def setUp(self):
         super().setUp()
