@@ -65,8 +65,11 @@ def seed(env):
         "company_id": company.id})
     failed.write({"state": "failed", "failure_reason": "The HIS did not answer (upgrade test)."})
     survey = env["survey.survey"].create({"title": "Upgrade intake"})
-    env["clinic.mandatory.form"].create({
-        "company_id": company.id, "survey_id": survey.id, "frequency": "new_clients"})
+    forms = env["clinic.mandatory.form"]
+    # Before 19.0.1.1.0 "new clients only" was a frequency; since then it is an audience.
+    audience = ({"audience": "new_clients", "frequency": "once"} if "audience" in forms._fields
+                else {"frequency": "new_clients"})
+    forms.create({"company_id": company.id, "survey_id": survey.id, **audience})
     return {"failed_run": failed.id, "new_clients_form": survey.id}
 
 
