@@ -16,12 +16,15 @@ def free_port():
 
 
 def ensure_database(conf, db, module, label="bench"):
-    """Create ``db`` with ``module`` installed (no demo data) unless it already has it."""
+    """``db`` with ``module`` installed (no demo data), updated to this tree's code."""
     probe = subprocess.run(
         ["psql", "-tAc", f"SELECT state FROM ir_module_module WHERE name = '{module}'", db],
         capture_output=True, text=True, check=False)
-    if probe.stdout.strip() != "installed":
-        print(f"{label}: creating database {db} with {module} (a few minutes)", flush=True)
-        subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db, "-i", module,
-                        "--stop-after-init", "--no-http", "--log-level=warn"],
-                       cwd=ROOT, check=True)
+    installed = probe.stdout.strip() == "installed"
+    # A database left by an earlier checkout lacks the columns this code reads: update it.
+    print(f"{label}: {'updating' if installed else 'creating'} database {db} with {module}"
+          f"{'' if installed else ' (a few minutes)'}", flush=True)
+    subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db,
+                    "-u" if installed else "-i", module,
+                    "--stop-after-init", "--no-http", "--log-level=warn"],
+                   cwd=ROOT, check=True)
