@@ -16,16 +16,18 @@ from pathlib import Path
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "var" / "upgrade-snapshot.json"
 
+REASON = "The HIS did not answer (upgrade test)."
+
 # (model, fields) whose stored values must come through an upgrade unchanged.
 KEPT = {
     "res.partner": ["name", "phone", "email", "isc_patient_code", "isc_account_login",
                     "isc_account_status", "clinic_national_id", "clinic_status_id",
                     "clinic_birthdate"],
     "calendar.event": ["name", "start", "stop", "clinic_patient_id", "clinic_product_id"],
-    "isc.sync.run": ["mode", "state", "date_from", "date_to"],
+    "isc.sync.run": ["mode", "state", "date_from", "date_to", "failure_code", "partner_id"],
     "res.company": ["clinic_portal_enabled", "clinic_portal_future_limit",
                     "clinic_portal_min_hours_new", "clinic_portal_search_range_days",
-                    "isc_his_base_url", "isc_sync_watermark"],
+                    "clinic_portal_reminder_hours", "isc_his_base_url", "isc_sync_watermark"],
     "clinic.mandatory.form": ["survey_id", "sequence", "company_id"],
     "clinic.client.status": ["name"],
 }
@@ -63,7 +65,12 @@ def seed(env):
     failed = env["isc.sync.run"].create({
         "mode": "range", "date_from": "2026-11-01 00:00:00", "date_to": "2026-11-02 00:00:00",
         "company_id": company.id})
-    failed.write({"state": "failed", "failure_reason": "The HIS did not answer (upgrade test)."})
+    # Before 19.0.1.1.0 the reason was stored as text; since then as a code and its values.
+    if "failure_code" in failed._fields:
+        failed.write({"state": "failed", "failure_code": "rejected",
+                      "failure_params": {"message": REASON}})
+    else:
+        failed.write({"state": "failed", "failure_reason": REASON})
     survey = env["survey.survey"].create({"title": "Upgrade intake"})
     forms = env["clinic.mandatory.form"]
     # Before 19.0.1.1.0 "new clients only" was a frequency; since then it is an audience.
@@ -99,7 +106,7 @@ def migrated(env, seeded):
     """What each migration promises for the records it converts."""
     problems = []
     run = env["isc.sync.run"].browse(seeded["failed_run"])
-    if "The HIS did not answer (upgrade test)." not in (run.failure_reason or ""):
+    if REASON not in (run.failure_reason or ""):
         problems.append(f"isc.sync.run {run.id}: failure reason lost ({run.failure_reason!r})")
     form = env["clinic.mandatory.form"].search([("survey_id", "=", seeded["new_clients_form"])])
     if (form.audience, form.frequency) != ("new_clients", "once"):
