@@ -116,9 +116,17 @@ def first(pattern, page, what):
 def booking_urls(session, base, prefix):
     """The booking steps' URLs, found as a patient finds them: the first of each list."""
     book = f"{base}{prefix}/my/appointments/book"
-    service = first(r'data-service-id="(\d+)"', session.get(book).text, "service")
-    staff_page = f"{book}?service={service}"
-    staff = first(r'data-staff-id="(\d+)"', session.get(staff_page).text, "staff member")
+    services = re.findall(r'data-service-id="(\d+)"', session.get(book).text)
+    # The first service the patient can book now (one may await a payment step or a form).
+    for service in services:
+        staff_page = f"{book}?service={service}"
+        staff = re.search(r'data-staff-id="(\d+)"', session.get(staff_page).text)
+        if staff:
+            staff = staff.group(1)
+            break
+    else:
+        raise SystemExit(f"screenshots: none of the {len(services)} services offers a staff "
+                         "member to this patient (forms due, or payment required)")
     days_page = f"{staff_page}&staff={staff}"
     day = first(r'data-day="([\d-]+)"', session.get(days_page).text, "day with free times")
     times_page = f"{days_page}&day={day}"
