@@ -120,6 +120,22 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertNotIn(f'data-start="{format_start(start)}"', page)
         self.assertIn('data-start="', page)
 
+    # --- after booking: the confirmation mail ----------------------------------------------
+    def _booked_notice(self, event):
+        page = self.url_open(f"{event._clinic_portal_url()}?message=booked").text
+        return re.search(r'class="[^"]*o_clinic_booked[^"]*"[^>]*>(.*?)</div>', page, re.S).group(1)
+
+    def test_the_booked_page_tells_of_the_confirmation_mail_sent_to_the_patient(self):
+        notice = self._booked_notice(self._book(self._free_start()))
+        self.assertIn("Your appointment is booked.", notice)
+        self.assertIn("A confirmation was sent to you by e-mail.", notice)
+
+    def test_the_booked_page_promises_no_mail_to_a_patient_without_an_e_mail(self):
+        self.patient.email = False
+        notice = self._booked_notice(self._book(self._free_start()))
+        self.assertIn("Your appointment is booked.", notice)
+        self.assertNotIn("e-mail", notice)
+
     # --- 9. phone numbers -------------------------------------------------------------------
     def test_the_clinics_phone_is_a_tap_to_call_link(self):
         self.company.clinic_portal_self_scheduling = False
