@@ -168,6 +168,18 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertEqual(response.status_code, 303)
         self.assertEqual(urlsplit(response.headers["Location"]).path, "/he/my/appointments")
 
+    def test_the_login_page_offers_its_other_ways_in_hebrew(self):
+        self._offer_hebrew()
+        self.env["ir.module.module"]._load_module_terms(
+            ["web", "auth_passkey", "clinic_portal"], ["he_IL"], overwrite=True)
+        self.logout()
+        page = self.url_open("/he/web/login").text
+        other_ways = re.search(r'class="o_login_auth">(.*?)</div>\s*</div>', page, re.S).group(1)
+        self.assertIn("- או -", other_ways)
+        self.assertIn("שימוש במפתח גישה", other_ways)
+        self.assertNotIn("- or -", other_ways)
+        self.assertNotIn("Use a Passkey", other_ways)
+
     def test_the_client_chooses_their_language_in_my_account(self):
         self._offer_hebrew()
         page = self.url_open("/my/account").text
