@@ -15,6 +15,7 @@
         "survey",
         "account_payment",
         "auth_signup",
+        "auth_passkey",
     ],
     "data": [
         "security/clinic_portal_security.xml",
@@ -29,6 +30,7 @@
         "views/product_template_views.xml",
         "views/menus.xml",
         "views/registration_templates.xml",
+        "views/login_templates.xml",
         "views/res_partner_forms_views.xml",
         "views/calendar_event_views.xml",
         "views/portal_templates.xml",

@@ -186,8 +186,10 @@ class ClinicPortal(CustomerPortal):
                 return request.redirect("/web/login?" + urlencode(
                     {"redirect": f"/my/appointments/{event_id}"}))
             raise NotFound() from exc
+        message = message if message in const.MESSAGES else None
         return request.render("clinic_portal.portal_my_appointment", self._clinic_detail_values(
-            event_sudo, message=message if message in const.MESSAGES else None))
+            event_sudo, message=message,
+            mailed=bool(message and event_sudo._clinic_patient_mail_template(message))))
 
     # ------------------------------------------------------------------------------------
     # Booking: service, staff, day, time, confirm

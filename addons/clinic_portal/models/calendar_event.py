@@ -220,8 +220,8 @@ class CalendarEvent(models.Model):
     def _clinic_mail_patient(self, change):
         """Queue the patient's mail about ``change`` (``const.MESSAGE_*``), in their language."""
         self.ensure_one()
-        template = self.env.ref(const.PATIENT_MAIL_TEMPLATES[change], raise_if_not_found=False)
-        if not template or not self.clinic_patient_id.email:
+        template = self._clinic_patient_mail_template(change)
+        if not template:
             return
         ics = self._clinic_ics() if change != const.MESSAGE_CANCELLED else None
         # No .ics on cancellation: clients honour a METHOD:CANCEL only for an invitation they
@@ -229,6 +229,13 @@ class CalendarEvent(models.Model):
         attachments = [("appointment.ics", base64.b64encode(ics))] if ics else []
         template.sudo().send_mail(self.id, email_values={"attachments": attachments},
                                   email_layout_xmlid="mail.mail_notification_light")
+
+    def _clinic_patient_mail_template(self, change):
+        """The template of the patient's mail about ``change``, or None when the patient gets
+        no mail (no e-mail address): the portal says a mail was sent only when one was."""
+        self.ensure_one()
+        template = self.env.ref(const.PATIENT_MAIL_TEMPLATES[change], raise_if_not_found=False)
+        return template if template and self.clinic_patient_id.email else None
 
     def _clinic_ics(self):
         """Odoo's .ics of this appointment with a UID of its own, the same in every mail (a

@@ -120,6 +120,22 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertNotIn(f'data-start="{format_start(start)}"', page)
         self.assertIn('data-start="', page)
 
+    # --- after booking: the confirmation mail ----------------------------------------------
+    def _booked_notice(self, event):
+        page = self.url_open(f"{event._clinic_portal_url()}?message=booked").text
+        return re.search(r'class="[^"]*o_clinic_booked[^"]*"[^>]*>(.*?)</div>', page, re.S).group(1)
+
+    def test_the_booked_page_tells_of_the_confirmation_mail_sent_to_the_patient(self):
+        notice = self._booked_notice(self._book(self._free_start()))
+        self.assertIn("Your appointment is booked.", notice)
+        self.assertIn("A confirmation was sent to you by e-mail.", notice)
+
+    def test_the_booked_page_promises_no_mail_to_a_patient_without_an_e_mail(self):
+        self.patient.email = False
+        notice = self._booked_notice(self._book(self._free_start()))
+        self.assertIn("Your appointment is booked.", notice)
+        self.assertNotIn("e-mail", notice)
+
     # --- 9. phone numbers -------------------------------------------------------------------
     def test_the_clinics_phone_is_a_tap_to_call_link(self):
         self.company.clinic_portal_self_scheduling = False
@@ -151,6 +167,18 @@ class TestJourneyPages(BookingSetup, HttpCase):
         }, allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(urlsplit(response.headers["Location"]).path, "/he/my/appointments")
+
+    def test_the_login_page_offers_its_other_ways_in_hebrew(self):
+        self._offer_hebrew()
+        self.env["ir.module.module"]._load_module_terms(
+            ["web", "auth_passkey", "clinic_portal"], ["he_IL"], overwrite=True)
+        self.logout()
+        page = self.url_open("/he/web/login").text
+        other_ways = re.search(r'class="o_login_auth">(.*?)</div>\s*</div>', page, re.S).group(1)
+        self.assertIn("- או -", other_ways)
+        self.assertIn("שימוש במפתח גישה", other_ways)
+        self.assertNotIn("- or -", other_ways)
+        self.assertNotIn("Use a Passkey", other_ways)
 
     def test_the_client_chooses_their_language_in_my_account(self):
         self._offer_hebrew()

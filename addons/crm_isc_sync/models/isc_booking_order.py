@@ -101,12 +101,12 @@ class IscBookingOrder(models.Model):
         self.partner_id.sudo().message_post(body=body)
 
     def _outcome_notification(self):
-        titles = {
-            "confirmed": ("success", self.env._("Booking order confirmed by the HIS")),
-            "sent": ("warning", self.env._("No answer from the HIS")),
-        }
-        kind, title = titles.get(self.state, ("danger",
-                                              self.env._("The HIS did not confirm the order")))
+        if self.state == "confirmed":
+            kind, title = "success", self.env._("Booking order confirmed by the HIS")
+        elif self.state == "sent":
+            kind, title = "warning", self.env._("No answer from the HIS")
+        else:
+            kind, title = "danger", self.env._("The HIS did not confirm the order")
         return {"type": "ir.actions.client", "tag": "display_notification", "params": {
             "type": kind, "title": title, "message": self._outcome_message(self.name),
             "sticky": kind != "success",
