@@ -267,8 +267,21 @@ class CalendarEvent(models.Model):
             "address": ", ".join(filter(None, map(str.strip, address.splitlines()))),
             "policy": availability._policy(),
             # The page is the patient's: no token for an event of nobody's (template checks).
-            "url": self.clinic_patient_id and self.get_base_url() + self._clinic_portal_share_url(),
+            "url": self.clinic_patient_id and (
+                self.get_base_url() + self._clinic_lang_prefix() + self._clinic_portal_share_url()),
         }
+
+    def _clinic_lang_prefix(self):
+        """The patient's language in the clinic website's URLs ('' for its default language),
+        so that the mail's link opens the page in the mail's language."""
+        lang = self.clinic_patient_id.lang
+        websites = self.env["website"].sudo()
+        website = websites.search([("company_id", "=", self.env.company.id)], limit=1) \
+            or websites.search([], limit=1)
+        if not website or lang == website.default_lang_id.code or \
+                lang not in website.language_ids.mapped("code"):
+            return ""
+        return "/" + self.env["res.lang"]._get_data(code=lang).url_code
 
     def _clinic_mail_price(self):
         """The service's price for the patient, formatted; '' when it is free."""

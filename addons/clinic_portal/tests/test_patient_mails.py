@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from odoo.fields import Command
 from odoo.tests import Form, HttpCase, TransactionCase, freeze_time, tagged
 
 from .booking_common import NOW, BookingSetup, utc
@@ -154,3 +155,17 @@ class TestPatientMailLink(BookingSetup, HttpCase):
         self.assertEqual(refused.status_code, 303)  # without the token: the login page first
         self.assertIn("/web/login", refused.headers["Location"])
         self.assertNotIn(self.staff.name, refused.text)
+
+    def test_the_mail_link_opens_the_page_in_the_patients_language(self):
+        self.env["res.lang"]._activate_lang("he_IL")
+        website = self.env["website"].get_current_website()
+        website.language_ids = [Command.link(self.env.ref("base.lang_he_IL").id)]
+        self.patient.lang = "he_IL"
+        event = self._book(self._slots()[self.staff.id][3])
+        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.patient.ids)])
+        href = re.search(r'href="([^"]*access_token=[^"]*)"', mail.body_html).group(1)
+        link = urlsplit(href)
+        self.assertEqual(link.path, "/he" + event._clinic_portal_url())
+        opened = self.url_open(f"{link.path}?{link.query}")
+        self.assertEqual(opened.status_code, 200)
+        self.assertIn('lang="he-IL"', opened.text)
