@@ -5,6 +5,7 @@ import vobject
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tools import consteq, format_amount
 
 from .. import const
@@ -227,8 +228,12 @@ class CalendarEvent(models.Model):
         # No .ics on cancellation: clients honour a METHOD:CANCEL only for an invitation they
         # track from its organizer; the patient imported ours, so the mail asks to remove it.
         attachments = [("appointment.ics", base64.b64encode(ics))] if ics else []
-        template.sudo().send_mail(self.id, email_values={"attachments": attachments},
-                                  email_layout_xmlid="mail.mail_notification_light")
+        # To the patient alone, whatever the template's recipients: the mail's link opens
+        # the appointment without logging in (Odoo's default would add every attendee).
+        template.sudo().send_mail(
+            self.id, email_layout_xmlid="mail.mail_notification_light",
+            email_values={"attachments": attachments,
+                          "recipient_ids": [Command.set(self.clinic_patient_id.ids)]})
 
     def _clinic_patient_mail_template(self, change):
         """The template of the patient's mail about ``change``, or None when the patient gets

@@ -1,9 +1,28 @@
+import base64
 from datetime import UTC, datetime, timedelta
 
+import vobject
+from lxml import html
+
 from odoo.tests import HttpCase, tagged
+from odoo.tools import file_path, format_datetime
+from odoo.tools.translate import PoFileReader
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
+
+
+def text_of(markup):
+    """The text a reader sees in an HTML mail, its whitespace collapsed."""
+    return " ".join(html.fromstring(markup).text_content().split())
+
+
+def hebrew_term(field, xmlid):
+    """The Hebrew of one of our records' ``field`` (``model,field``), read from he.po."""
+    for entry in PoFileReader(file_path("clinic_portal/i18n/he.po")):
+        if entry.get("name") == field and entry.get("imd_name") == xmlid and entry["value"]:
+            return entry["value"]
+    raise AssertionError(f"he.po has no Hebrew for {field} of {xmlid}")
 
 
 @tagged("post_install", "-at_install")
@@ -31,29 +50,73 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
     def _tour(self, url, name):
         self.start_tour(f"/he{url}", name, login="booking_patient")
 
+    def _mails_to_patient(self):
+        return self.env["mail.mail"].search(
+            ["|", ("recipient_ids", "in", self.patient.ids),
+             ("email_to", "ilike", self.patient.email)])
+
+    def _one_new_mail(self, before, event, template_xmlid):
+        """The one mail to the patient since ``before``: the template's, in Hebrew, to them."""
+        mail = self._mails_to_patient() - before
+        self.assertEqual(len(mail), 1, mail.mapped("subject"))
+        self.assertEqual([to for outgoing in mail._prepare_outgoing_list()
+                          for to in outgoing["email_to_normalized"]], [self.patient.email])
+        template = self.env.ref(f"clinic_portal.{template_xmlid}").with_context(lang="he_IL")
+        self.assertEqual(mail.subject, template._render_field("subject", event.ids)[event.id])
+        self.assertIn(text_of(template._render_field("body_html", event.ids)[event.id]),
+                      text_of(mail.body_html))
+        # The template's own text may still be English: these parts are Hebrew whatever it is.
+        self.assertIn('<html lang="he_IL">', mail.body_html)
+        self.assertIn(hebrew_term("ir.model,name", "model_calendar_event"), text_of(mail.body_html))
+        day = format_datetime(self.env, event.start, tz=self.patient.tz,
+                              dt_format="EEEE d MMMM y", lang_code="he_IL")
+        self.assertNotEqual(day, format_datetime(self.env, event.start, tz=self.patient.tz,
+                                                 dt_format="EEEE d MMMM y", lang_code="en_US"))
+        self.assertIn(day, text_of(mail.body_html))
+        return mail
+
+    def _ics_of(self, mail):
+        ics = mail.attachment_ids.filtered(lambda a: a.mimetype == "text/calendar").ensure_one()
+        return vobject.readOne(base64.b64decode(ics.datas).decode()).vevent
+
+    def _assert_ics_of(self, mail, event):
+        """The mail's .ics puts the appointment at its start, written in UTC."""
+        vevent = self._ics_of(mail)
+        self.assertEqual(vevent.dtstart.value, event.start.replace(tzinfo=UTC))
+        self.assertEqual(vevent.dtstart.serialize().strip(),
+                         f"DTSTART:{event.start:%Y%m%dT%H%M%S}Z")
+
     def _mine(self):
         return self.env["calendar.event"].with_context(active_test=False).search(
             [("clinic_patient_id", "=", self.patient.id)])
 
-    def test_tour_book(self):
+    def test_tour_book_reschedule_cancel_each_mail_the_patient_in_hebrew(self):
+        mails = self._mails_to_patient()
         self._tour("/my/appointments", "clinic_portal_book_he")
         event = self._mine()
         self.assertEqual(len(event), 1)
         self.assertEqual(event.user_id, self.staff)
         self.assertTrue(event.clinic_portal_booked)
+        booked = self._one_new_mail(mails, event, "mail_template_appointment_booked")
+        self._assert_ics_of(booked, event)
 
-    def test_tour_reschedule(self):
-        event = self._book(self._slots()[self.staff.id][100])
-        before = event.start
+        mails, before = self._mails_to_patient(), event.start
         self._tour(event._clinic_portal_url(), "clinic_portal_reschedule_he")
         self.assertGreater(event.start, before)
         self.assertTrue(event.active)
+        moved = self._one_new_mail(mails, event, "mail_template_appointment_rescheduled")
+        self.assertEqual(self._ics_of(moved).uid.value, self._ics_of(booked).uid.value,
+                         "The same calendar entry moves, no second one")
+        self._assert_ics_of(moved, event)
 
-    def test_tour_cancel(self):
-        event = self._book(self._slots()[self.staff.id][100])
+        mails = self._mails_to_patient()
         self._tour(event._clinic_portal_url(), "clinic_portal_cancel_he")
         self.assertFalse(event.active)
         self.assertEqual(event.clinic_cancel_reason, 'אני בחו"ל')
+        cancelled = self._one_new_mail(mails, event, "mail_template_appointment_cancelled")
+        # A METHOD:CANCEL is honoured only for an invitation tracked from its organizer: the
+        # patient imported ours, so the mail has no .ics and asks to remove the entry.
+        self.assertFalse(cancelled.attachment_ids)
 
     def test_tour_refused_for_minimum_notice(self):
         soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=2)

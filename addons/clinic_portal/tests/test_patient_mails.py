@@ -92,6 +92,16 @@ class TestPatientMails(BookingSetup, TransactionCase):
         self.assertIn("please remove it", mail.body_html)
         self.assertFalse(mail.attachment_ids)
 
+    def test_the_patients_mails_reach_no_other_attendee(self):
+        # Each has the patient's own link, which opens the appointment without logging in.
+        event = self._book(utc(2026, 3, 3, 8))
+        self._reschedule(event, utc(2026, 3, 4, 10))
+        self._cancel(event)
+        mails = self._mails_to_patient()
+        self.assertEqual(len(mails), 3)
+        self.assertEqual(mails.recipient_ids, self.patient)
+        self.assertFalse(any(mails.mapped("email_to")))
+
     def test_staff_still_gets_odoo_invitation(self):
         before = self.env["mail.mail"].search([("recipient_ids", "in", self.staff.partner_id.ids)])
         self._book(utc(2026, 3, 3, 8))
