@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make run: the HIS simulator and Odoo on http://localhost:8069 with the three addons, demo data
-# and the Vietnamese and Hebrew languages. Stops both with Ctrl-C.
+# (a Vietnamese hospital and an Israeli clinic) and English, Vietnamese and Hebrew. Stops both
+# with Ctrl-C.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -33,7 +34,7 @@ fi
 installed="$(psql -d "$DB" -tAc "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name IN ('crm_isc_sync', 'clinic_pricelist_portal', 'clinic_portal')" 2>/dev/null || echo 0)"
 if [ "$installed" != 3 ]; then
     say "Odoo: creating database $DB with the addons, demo data, Vietnamese and Hebrew (a few minutes)"
-    odoo_cmd -d "$DB" -i "$MODULES" --with-demo --load-language=vi_VN,he_IL \
+    odoo_cmd -d "$DB" -i "$MODULES" --with-demo --load-language=en_US,vi_VN,he_IL \
         --stop-after-init --no-http --log-level=warn
 else
     say "Odoo: updating the addons in database $DB"
@@ -43,9 +44,14 @@ fi
 cat <<MSG
 
   Odoo is starting on http://localhost:$HTTP_PORT  (database $DB)
-  Logins:  admin / admin     administrator (Settings, HIS connection, sync log)
-           demo / demo       staff user (Contacts, Isc account sync, booking orders)
-           portal / portal   patient (portal: /my)
+  Logins (the password is the login):
+    admin         administrator of both companies (Settings, HIS connection, sync log)
+  Bệnh viện Đa khoa Hòa Bình, the Vietnamese hospital (₫, its HIS: the simulator below):
+    lan.nguyen    front desk, in Vietnamese (Contacts, booking orders, Isc account sync)
+  Our Clinic, the Israeli clinic in Tel Aviv (₪, open Sunday to Thursday):
+    rina.shalom   front desk and clinic administrator, in Hebrew (Clinic app)
+    maya.cohen    physiotherapist whose calendar patients book (Calendar)
+    noa.mizrahi   patient, in Hebrew (website: /my)
   HIS simulator: http://127.0.0.1:$HIS_PORT/api/v1  (API key $HIS_KEY)
   Stop with Ctrl-C.
 

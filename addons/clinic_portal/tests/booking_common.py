@@ -16,7 +16,8 @@ class BookingSetup:
     """Portal settings, a staff calendar, a free service and portal patients for booking tests.
 
     Working hours Monday to Friday 08:00-12:00 and 13:00-17:00, in UTC for readable
-    assertions; the patient's zone is UTC too unless a test says otherwise.
+    assertions; the patient's zone is UTC too unless a test says otherwise. Prices are the
+    services' sales prices: no pricelist (the demo clinic's shekel prices have their test).
     """
 
     @classmethod
@@ -42,6 +43,7 @@ class BookingSetup:
             # Mandatory forms have tests of their own; here nothing is due.
             "clinic_mandatory_form_ids": [Command.clear()],
         })
+        env["product.pricelist"].search([]).action_archive()
         cls.hours = cls._make_calendar(env, "Clinic booking hours")
         cls.staff = cls._make_staff(env, "booking_staff", "Booking Staff")
         cls.staff2 = cls._make_staff(env, "booking_staff2", "Booking Staff Two")

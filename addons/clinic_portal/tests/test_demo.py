@@ -1,12 +1,32 @@
-from odoo.tests import TransactionCase, tagged
+from datetime import datetime, timedelta
+
+import pytz
+
+from odoo.tests import TransactionCase, freeze_time, tagged
+
+from .booking_common import NOW
+
+ISRAEL = pytz.timezone("Asia/Jerusalem")
+BOOKABLE = ("user_dani_arviv", "user_maya_cohen", "user_yossi_levi")
 
 
 @tagged("post_install", "-at_install")
 class TestDemoClinic(TransactionCase):
     """The demo data mirrors the seed's example clinic (the test tier installs with demo)."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clinic = cls.env.ref("base.main_company")
+        cls.noa = cls.env.ref("clinic_portal.partner_noa_mizrahi")
+
+    def _password_works(self, user, password):
+        auth = user.with_user(user)._check_credentials(
+            {"type": "password", "password": password}, {"interactive": False})
+        return auth["uid"] == user.id
+
     def test_demo_settings_are_the_seed_example(self):
-        company = self.env.ref("base.main_company")
+        company = self.clinic
         self.assertEqual(company.name, "Our Clinic")
         self.assertTrue(company.clinic_portal_enabled)
         self.assertEqual(company.clinic_portal_min_hours_new, 48)
@@ -20,7 +40,7 @@ class TestDemoClinic(TransactionCase):
                                       "email", "health_fund"])
 
     def test_demo_mandatory_forms_and_frequencies(self):
-        forms = self.env.ref("base.main_company").clinic_mandatory_form_ids.sorted("sequence")
+        forms = self.clinic.clinic_mandatory_form_ids.sorted("sequence")
         self.assertEqual(
             [(form.survey_id.title, form.frequency, form.audience) for form in forms],
             [("Health questionnaire", "yearly", "all"),
@@ -28,14 +48,14 @@ class TestDemoClinic(TransactionCase):
 
     def test_demo_staff_three_bookable_one_not(self):
         bookable = self.env["res.users"].search([("clinic_portal_bookable", "=", True)])
-        for xmlid in ("user_dani_arviv", "user_maya_cohen", "user_yossi_levi"):
+        for xmlid in BOOKABLE:
             user = self.env.ref(f"clinic_portal.{xmlid}")
             self.assertIn(user, bookable)
-            self.assertTrue(user.resource_calendar_id)
+            self.assertEqual(user.resource_calendar_id, self.clinic.resource_calendar_id)
         self.assertNotIn(self.env.ref("clinic_portal.user_rina_frontdesk"), bookable)
 
     def test_demo_services_cover_each_payment_kind(self):
-        partner = self.env.ref("clinic_portal.partner_noa_mizrahi")
+        partner = self.noa
         payments = {}
         for xmlid in ("product_service_consultation", "product_service_physiotherapy",
                       "product_service_intro_call", "product_service_case_review"):
@@ -48,3 +68,73 @@ class TestDemoClinic(TransactionCase):
             "product_service_intro_call": (True, "none"),
             "product_service_case_review": (False, "none"),
         })
+
+    def test_demo_clinic_is_in_tel_aviv_open_sunday_to_thursday_israel_time(self):
+        self.assertEqual((self.clinic.city, self.clinic.country_id.code), ("Tel Aviv", "IL"))
+        hours = self.clinic.resource_calendar_id
+        self.assertEqual(hours.tz, "Asia/Jerusalem")
+        days = {dict(hours.attendance_ids._fields["dayofweek"].selection)[day]
+                for day in hours.attendance_ids.mapped("dayofweek")}
+        self.assertEqual(days, {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday"})
+
+    @freeze_time(NOW)
+    def test_demo_portal_offers_times_sunday_to_thursday_not_on_friday_or_saturday(self):
+        availability = self.env["clinic.availability"]
+        maya = self.env.ref("clinic_portal.user_maya_cohen")
+        physio = self.env.ref(
+            "clinic_pricelist_portal.product_service_physiotherapy").product_variant_id
+
+        def starts(day):
+            """The times offered to Noa with Maya on ``day`` of March 2026, Israel time."""
+            start = ISRAEL.localize(datetime(2026, 3, day))
+            offered = availability._free_starts(self.noa, physio, maya, start,
+                                                start + timedelta(days=1),
+                                                availability._policy())[maya.id]
+            return [t.astimezone(ISRAEL).strftime("%a %H:%M") for t in offered]
+
+        # Now is Monday 2 March; bookings open 48 hours ahead.
+        self.assertEqual(starts(5)[:1], ["Thu 08:00"])
+        self.assertEqual(starts(6), [])
+        self.assertEqual(starts(7), [])
+        sunday = starts(8)
+        self.assertEqual((sunday[0], sunday[-1]), ("Sun 08:00", "Sun 16:30"))
+        self.assertNotIn("Sun 12:00", sunday)
+
+    def test_demo_portal_prices_are_in_shekels(self):
+        ils = self.env.ref("base.ILS")
+        newcomer = self.env["res.partner"].create({"name": "New patient",
+                                                   "company_id": self.clinic.id})
+        for partner in (self.noa, newcomer):
+            offers = {}
+            for xmlid in ("product_service_consultation", "product_service_physiotherapy",
+                          "product_service_intro_call"):
+                product = self.env.ref(f"clinic_pricelist_portal.{xmlid}").product_variant_id
+                offer = product._clinic_portal_offer(partner)
+                offers[xmlid] = (offer["price"], offer["currency_id"])
+            self.assertEqual(offers, {
+                "product_service_consultation": (300.0, ils.id),
+                "product_service_physiotherapy": (250.0, ils.id),
+                "product_service_intro_call": (0.0, ils.id),
+            }, partner.name)
+
+    def test_demo_staff_and_patient_belong_to_the_clinic_and_log_in(self):
+        rina = self.env.ref("clinic_portal.user_rina_frontdesk")
+        noa = self.env.ref("clinic_portal.user_noa_mizrahi")
+        for user in (rina, noa, *(self.env.ref(f"clinic_portal.{x}") for x in BOOKABLE)):
+            self.assertEqual(user.company_ids, self.clinic, user.name)
+            self.assertTrue(self._password_works(user, user.login), user.name)
+        self.assertTrue(rina.has_group("clinic_portal.group_clinic_admin"))
+        self.assertEqual(noa.partner_id, self.noa)
+        self.assertTrue(noa._is_portal())
+        other = self.env["res.company"].create({"name": "Another company"})
+        stranger = self.env["res.partner"].create({"name": "Stranger", "company_id": other.id})
+        seen = self.env["res.partner"].with_user(rina).search(
+            [("id", "in", (stranger | self.noa).ids)])
+        self.assertEqual(seen, self.noa)
+
+    def test_demo_website_is_the_clinics_in_hebrew_when_hebrew_is_installed(self):
+        website = self.env.ref("website.default_website")
+        self.assertEqual(website.company_id, self.clinic)
+        # make run installs Hebrew; a database without it (the tests') keeps English.
+        hebrew = self.env.ref("base.lang_he_IL").active
+        self.assertEqual(website.default_lang_id.code, "he_IL" if hebrew else "en_US")

@@ -34,12 +34,12 @@ class HisSimulatorMixin:
         return super()._request_handler(session, request, **kwargs)
 
     @classmethod
-    def start_his(cls):
+    def start_his(cls, api_key=API_KEY):
         cls.his_anchor = fields.Datetime.now().replace(minute=0, second=0, microsecond=0) \
             + timedelta(hours=1)
         cls.his_store = Store(patients=PATIENTS, seed=1, accounts_ratio=0.9,
                               anchor=cls.his_anchor.isoformat() + "Z")
-        cls.his = make_server("127.0.0.1", 0, cls.his_store, API_KEY)
+        cls.his = make_server("127.0.0.1", 0, cls.his_store, api_key)
         thread = threading.Thread(target=cls.his.serve_forever, daemon=True)
         thread.start()
         cls.addClassCleanup(cls.his.server_close)
@@ -81,6 +81,10 @@ class IscSyncCase(HisSimulatorMixin, TransactionCase):
             "isc_his_page_size": 10,
             "isc_sync_watermark": False,
         })
+        # The test's HIS is the only one: the daily sync must not call another company's
+        # (the demo hospital's simulator does not run during the tests).
+        cls.env["res.company"].search([("id", "!=", cls.company.id)]).write(
+            {"isc_his_base_url": False})
         cls.isc_user = new_test_user(cls.env, login="isc_user", name="Isc User",
                                      groups="base.group_user,crm_isc_sync.group_isc_sync_user")
         cls.isc_manager = new_test_user(
@@ -130,8 +134,11 @@ class IscSyncCase(HisSimulatorMixin, TransactionCase):
         return self.patients.filtered(lambda p: p.isc_patient_code == f"BN{number:06d}")
 
     def codes_in_db(self):
+        """Patient codes of the contacts a sync of the test's company matches: its own
+        and those shared by all companies."""
         return set(self.env["res.partner"].with_context(active_test=False).search(
-            [("isc_patient_code", "!=", False)]).mapped("isc_patient_code"))
+            [("isc_patient_code", "!=", False),
+             ("company_id", "in", [self.company.id, False])]).mapped("isc_patient_code"))
 
     @staticmethod
     def parse_dt(text):
