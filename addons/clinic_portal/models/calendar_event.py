@@ -3,6 +3,7 @@ import uuid
 from datetime import timedelta
 
 import vobject
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -236,6 +237,9 @@ class CalendarEvent(models.Model):
         if reason:
             body = self.env._("Cancelled by %(patient)s from the client portal. Reason: "
                               "%(reason)s", patient=partner.name, reason=reason)
+        if event_sudo.clinic_payment_state == const.PAYMENT_PAID:
+            body = Markup("%s<br/>%s") % (body, self.env._(
+                "It was paid online: refund the payment from its invoice if it is due."))
         event_sudo.message_post(body=body, partner_ids=event_sudo.user_id.partner_id.ids,
                                 subtype_xmlid="mail.mt_note")
         event_sudo.action_archive()

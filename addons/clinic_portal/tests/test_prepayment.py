@@ -1,3 +1,4 @@
+from ast import literal_eval
 from datetime import timedelta
 
 from odoo.tests import TransactionCase, freeze_time, tagged
@@ -120,6 +121,28 @@ class TestPrepayment(PrepaymentSetup, TransactionCase):
         self.assertAlmostEqual(refund.amount, -TOTAL)
         self.assertFalse(second.invoice_ids)
         self.assertIn("already paid", event.message_ids[0].body)
+
+    def test_cancelling_a_paid_appointment_tells_the_staff_member_to_refund_it(self):
+        event = self._hold(TUESDAY_9)
+        self._pay(event)
+        self._cancel(event, "Travelling")
+        self.assertFalse(event.active)
+        note = event.message_ids[0]
+        self.assertIn("Travelling", note.body)
+        self.assertIn("paid online: refund the payment", note.body)
+        self.assertEqual(note.partner_ids, self.staff.partner_id)
+
+    def test_staff_find_the_appointments_paid_at_booking(self):
+        held = self._hold(TUESDAY_9)
+        paid = self._hold(TUESDAY_9 + timedelta(hours=2))
+        self._pay(paid)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "clinic_portal.calendar_event_action_clinic_payments")
+        found = self.env["calendar.event"].with_context(active_test=False).search(
+            literal_eval(action["domain"]))
+        self.assertEqual(found & (held | paid), held | paid)
+        awaiting = found.filtered_domain([("clinic_payment_state", "=", "awaiting")])
+        self.assertEqual(awaiting & (held | paid), held)
 
     # --- unpaid -----------------------------------------------------------------------------
     def test_an_expired_hold_is_released_by_the_cron_and_its_invoice_cancelled(self):
