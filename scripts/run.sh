@@ -6,7 +6,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-MODULES=crm_isc_sync,clinic_pricelist_portal,clinic_portal
+# payment_demo: Odoo's Demo payment provider, so that the demo's prepaid consultation can be
+# paid (with test card data, nothing real); the addons do not depend on it.
+MODULES=crm_isc_sync,clinic_pricelist_portal,clinic_portal,payment_demo
 DB="${ODOO_DB:-$(conf_value db_name)}"
 HTTP_PORT="$(conf_value http_port)"
 HIS_PORT="${HIS_PORT:-8899}"
@@ -31,9 +33,9 @@ else
     say "HIS simulator: started on http://127.0.0.1:$HIS_PORT"
 fi
 
-installed="$(psql -d "$DB" -tAc "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name IN ('crm_isc_sync', 'clinic_pricelist_portal', 'clinic_portal')" 2>/dev/null || echo 0)"
-if [ "$installed" != 3 ]; then
-    say "Odoo: creating database $DB with the addons, demo data, Vietnamese and Hebrew (a few minutes)"
+installed="$(psql -d "$DB" -tAc "SELECT count(*) FROM ir_module_module WHERE state = 'installed' AND name IN ('crm_isc_sync', 'clinic_pricelist_portal', 'clinic_portal', 'payment_demo')" 2>/dev/null || echo 0)"
+if [ "$installed" != 4 ]; then
+    say "Odoo: installing the addons and the Demo payment provider in database $DB, with demo data, Vietnamese and Hebrew (a few minutes)"
     odoo_cmd -d "$DB" -i "$MODULES" --with-demo --load-language=en_US,vi_VN,he_IL \
         --stop-after-init --no-http --log-level=warn
 else
@@ -53,6 +55,8 @@ cat <<MSG
     maya.cohen    physiotherapist whose calendar patients book (Calendar)
     noa.mizrahi   patient, in Hebrew (website: /my)
   HIS simulator: http://127.0.0.1:$HIS_PORT/api/v1  (API key $HIS_KEY)
+  Payments: the Demo provider (test mode) pays the prepaid "Initial consultation";
+           type any card number, choose the outcome. Nothing is charged.
   Stop with Ctrl-C.
 
 MSG

@@ -21,6 +21,9 @@ ADDONS_DIR = ROOT / "addons"
 VAR = ROOT / "var"
 PY = os.environ.get("PYTHON", sys.executable)
 OUR_MODULES = ("crm_isc_sync", "clinic_pricelist_portal", "clinic_portal")
+# Installed with our modules for their tests, never a dependency of ours: Odoo's Demo payment
+# provider pays the prepayments of the client portal's tests.
+TEST_MODULES = ("payment_demo",)
 ODOO_SKIP_LINE = "SKIPPED odoo tier: Odoo 19 not installed (see README)"
 
 
@@ -212,11 +215,12 @@ def odoo_tier(tally, keep_db=False):
     db = f"clinic_test_{os.getpid()}"
     modules = ",".join(OUR_MODULES)
     tags = ",".join(f"/{m}" for m in OUR_MODULES)
+    installed = ",".join(OUR_MODULES + TEST_MODULES)
     drop_db(conf, db)
     started = time.time()
     log = VAR / "odoo-install-tests.log"
     code, out = run(odoo_cmd(conf, db) + [
-        "-i", modules, "--with-demo", "--test-enable", f"--test-tags={tags}",
+        "-i", installed, "--with-demo", "--test-enable", f"--test-tags={tags}",
         "--stop-after-init", "--http-interface=127.0.0.1", f"--http-port={free_port()}",
         "--log-level=info", "--workers=0", "--max-cron-threads=0",
     ], log=log)

@@ -23,6 +23,7 @@
         "security/ir.model.access.csv",
         "data/clinic_client_status_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/clinic_config_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",

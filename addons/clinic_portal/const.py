@@ -72,6 +72,20 @@ START_FORMAT = "%Y%m%dT%H%MZ"
 # "Any available staff member" in the booking pages' staff parameter.
 ANY_STAFF = "any"
 
+# Payment state of an appointment booked with a prepayment (calendar.event
+# clinic_payment_state): held for the patient while they pay, then paid, or released unpaid;
+# a payment confirmed after its time was lost is refunded, or kept as the patient's balance.
+PAYMENT_AWAITING = "awaiting"
+PAYMENT_PAID = "paid"
+PAYMENT_RELEASED = "released"
+PAYMENT_REFUNDED = "refunded"
+PAYMENT_CREDITED = "credited"
+# Minutes an appointment is held while the patient pays, unless the clinic sets another.
+DEFAULT_HOLD_MINUTES = 15
+HOLD_MAX_MINUTES = 1440
+# Prefix of the reference of a prepayment transaction: APPT42, APPT42-1 ...
+TRANSACTION_PREFIX = "APPT"
+
 # Longest free text kept from the portal (cancellation reason).
 REASON_MAX_CHARS = 1000
 # Minutes between offered start times unless the clinic sets another step.

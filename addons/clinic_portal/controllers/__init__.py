@@ -1,3 +1,4 @@
 from . import registration
 from . import portal
+from . import payment
 from . import language

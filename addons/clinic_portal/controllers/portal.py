@@ -154,8 +154,12 @@ class ClinicPortal(CustomerPortal):
         is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
         invoice = event_sudo._clinic_portal_invoice()
         service = event_sudo.clinic_product_id
+        held = event_sudo._clinic_hold_live()
         return self._clinic_values(
             event=event_sudo, status=event_sudo.clinic_portal_status,
+            payment_state=event_sudo.clinic_payment_state, held=held,
+            can_pay=is_patient and held and not event_sudo._clinic_payment_refusal(),
+            payment_refusal=held and event_sudo._clinic_payment_refusal(),
             changeable=event_sudo.clinic_is_changeable,
             can_cancel=is_patient and event_sudo.clinic_is_cancellable,
             can_reschedule=is_patient and event_sudo.clinic_is_reschedulable,
@@ -225,8 +229,7 @@ class ClinicPortal(CustomerPortal):
             values["error"] = request.env._("This service cannot be booked in the client portal.")
             return request.render("clinic_portal.portal_book", values)
         values.update(self._clinic_staff_step(partner, product, offer, event))
-        if not staff or values["blockers"] or (values["payment"] != const.PAYMENT_NONE
-                                               and not event):
+        if not staff or values["blockers"] or not values["payment_possible"]:
             return request.render("clinic_portal.portal_book", values)
         chosen = self._clinic_chosen_staff(values["staff_list"], staff)
         if not chosen:
@@ -241,6 +244,9 @@ class ClinicPortal(CustomerPortal):
         return {
             "step": const.STEP_STAFF, "product": product, "offer": offer,
             "payment": offer["payment"],
+            # Rescheduling keeps the payment made at booking.
+            "payment_possible": bool(event) or request.env["clinic.booking"]._payment_possible(
+                partner, product, offer, policy),
             "staff_list": request.env["clinic.availability"]._staff(partner, product, policy),
             "blockers": [] if event else partner._clinic_booking_blockers(product),
             "forms_due": partner.sudo()._clinic_forms_due(product) if not event else [],
@@ -307,7 +313,8 @@ class ClinicPortal(CustomerPortal):
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start, event=event)
         values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
-                      staff_user=staff_user, start=when, payment=offer["payment"],
+                      staff_user=staff_user, start=when,
+                      payment=const.PAYMENT_NONE if event else offer["payment"],
                       blockers=[] if event else partner._clinic_booking_blockers(product),
                       forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
         return request.render("clinic_portal.portal_book_confirm", values)
@@ -327,11 +334,14 @@ class ClinicPortal(CustomerPortal):
             when = parse_start(start)
             if not when:
                 raise UserError(request.env._("Choose a time from the list."))
-            # The payment step goes here: redirect to pay when the service needs it.
             event = request.env["clinic.booking"]._book(
                 partner, product, when, self._clinic_policy(), staff_user=staff_user)
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start)
+        _product, offer = request.env["clinic.availability"]._service(partner, product.id)
+        if offer["payment"] == const.PAYMENT_PREPAYMENT:
+            # Held while the patient pays; a double submit lands on the same hold.
+            return request.redirect(event._clinic_portal_pay_url(), code=303)
         return request.redirect(
             f"{event._clinic_portal_url()}?message={const.MESSAGE_BOOKED}", code=303)
 

@@ -120,18 +120,21 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _busy_intervals(self, partners, start, end, ignore_event=None, fresh=False):
         """``{partner id: [(start, end)]}``: busy, active events in which each partner is an
-        attendee who did not decline; one query.
+        attendee who did not decline, an appointment held for payment only until its hold
+        expires; one query.
 
         :param fresh: also read what other transactions committed since this one began (a
             new snapshot): the re-check made after the booking lock
         """
         self.env["calendar.event"].flush_model(
-            ["start", "stop", "allday", "start_date", "stop_date", "active", "show_as"])
+            ["start", "stop", "allday", "start_date", "stop_date", "active", "show_as",
+             "clinic_payment_state", "clinic_hold_expiry"])
         self.env["calendar.attendee"].flush_model(["partner_id", "event_id", "state"])
         params = (list(partners.ids),
                   slots.to_naive_utc(end + timedelta(days=1)),
                   slots.to_naive_utc(start - timedelta(days=1)),
-                  ignore_event.id if ignore_event else 0)
+                  ignore_event.id if ignore_event else 0,
+                  const.PAYMENT_AWAITING, fields.Datetime.now())
         rows = self._busy_rows(self.env.cr, params)
         if fresh:
             with self.env.registry.cursor() as cr:
@@ -158,6 +161,7 @@ class ClinicAvailability(models.AbstractModel):
                AND e.start < %s
                AND e.stop > %s
                AND e.id != %s
+               AND (e.clinic_payment_state IS DISTINCT FROM %s OR e.clinic_hold_expiry > %s)
         """, params)
         return cr.fetchall()
 
@@ -168,9 +172,12 @@ class ClinicAvailability(models.AbstractModel):
         :param fresh: count in a new snapshot, which sees bookings other transactions
             committed meanwhile: the count made under the booking lock
         """
-        params = (partner.id, fields.Datetime.now(), ignore_event.id if ignore_event else 0)
+        now = fields.Datetime.now()
+        params = (partner.id, now, ignore_event.id if ignore_event else 0,
+                  const.PAYMENT_AWAITING, now)
         self.env["calendar.event"].flush_model(["clinic_patient_id", "active", "start",
-                                                "user_id"])
+                                                "user_id", "clinic_payment_state",
+                                                "clinic_hold_expiry"])
         rows = set(self._future_rows(self.env.cr, params))
         if fresh:
             with self.env.registry.cursor() as cr:
@@ -185,6 +192,7 @@ class ClinicAvailability(models.AbstractModel):
         cr.execute("""
             SELECT id, user_id FROM calendar_event
              WHERE clinic_patient_id = %s AND active AND start > %s AND id != %s
+               AND (clinic_payment_state IS DISTINCT FROM %s OR clinic_hold_expiry > %s)
         """, params)
         return cr.fetchall()
 

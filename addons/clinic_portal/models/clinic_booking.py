@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
@@ -25,22 +25,30 @@ class ClinicBooking(models.AbstractModel):
     _description = "Client portal booking"
 
     @api.model
-    def _book(self, partner, product, start, policy, staff_user=None, payment_done=False):
+    def _book(self, partner, product, start, policy, staff_user=None):
         """Book ``product`` for ``partner`` at ``start`` (aware) with ``staff_user``, or with
         any available staff member when it is empty.
 
-        :param payment_done: the payment step (when the service needs one) is completed; the
-            controller passes it once payments exist
-        :returns: the new ``calendar.event`` (sudo)
+        A service with a prepayment is held for the patient instead, with its draft invoice,
+        until they pay it (``calendar.event._clinic_hold``). A second submit of the same
+        booking returns the hold the first one made.
+
+        :returns: the new ``calendar.event`` (sudo), or the hold made by a parallel request of
+            the same booking (which this transaction may not read yet: use its id)
         :raises UserError: a clear message; nothing is created
         """
         self._check_open(policy)
         partner = partner.sudo()
-        product = self._check_service(partner, product, payment_done, policy)
+        product, offer = self._check_service(partner, product, policy)
         candidates = self._candidates(partner, product, staff_user, policy)
         start = self._check_new_time(partner, start, policy)
+        prepaid = offer["payment"] == const.PAYMENT_PREPAYMENT
+        if prepaid and (held := self._held_for(partner, product, start)):
+            return held
         staff_user = self._pick_staff(partner, product, candidates, start, policy)
         self._lock(staff_user, partner)
+        if prepaid and (held := self._held_for(partner, product, start)):
+            return held
         self._check_limit(partner, staff_user, policy)
         self._check_free(partner, product, staff_user, start, policy)
         events = self.env["calendar.event"].sudo()
@@ -48,12 +56,38 @@ class ClinicBooking(models.AbstractModel):
             mail_create_nosubscribe=True, **{const.CONTEXT_PATIENT_MAILED: True}).create(
                 self._event_values(partner, product, staff_user, start, policy)
         ).with_env(events.env)
+        if prepaid:
+            event._clinic_hold(offer, policy)
+            return event
         event._clinic_mail_patient(const.MESSAGE_BOOKED)
         event.message_post(
             body=self.env._("Booked by %(patient)s from the client portal.",
                             patient=partner.name),
             partner_ids=staff_user.partner_id.ids, subtype_xmlid="mail.mt_note")
         return event
+
+    @api.model
+    def _held_for(self, partner, product, start):
+        """The patient's live hold of ``product`` at ``start``, also one that a parallel
+        request committed meanwhile (a double submit): read in a new snapshot too."""
+        params = (partner.id, product.id, slots.to_naive_utc(start), const.PAYMENT_AWAITING,
+                  fields.Datetime.now())
+        self.env["calendar.event"].flush_model()
+        ids = self._held_ids(self.env.cr, params)
+        if not ids:
+            with self.env.registry.cursor() as cr:
+                ids = self._held_ids(cr, params)
+        return self.env["calendar.event"].sudo().browse(ids[:1])
+
+    @api.model
+    def _held_ids(self, cr, params):
+        cr.execute("""
+            SELECT id FROM calendar_event
+             WHERE clinic_patient_id = %s AND clinic_product_id = %s AND start = %s
+               AND active AND clinic_payment_state = %s AND clinic_hold_expiry > %s
+             ORDER BY id
+        """, params)
+        return [row[0] for row in cr.fetchall()]
 
     @api.model
     def _event_values(self, partner, product, staff_user, start, policy):
@@ -89,20 +123,35 @@ class ClinicBooking(models.AbstractModel):
                 "Booking appointments online is not available. Please contact the clinic."))
 
     @api.model
-    def _check_service(self, partner, product, payment_done, policy):
-        """The service if the portal offers it to ``partner`` now, and nothing blocks it."""
+    def _check_service(self, partner, product, policy):
+        """``(product, offer)`` if the portal offers the service to ``partner`` now, nothing
+        blocks it, and the payment it needs at booking can be taken online."""
         product, offer = self.env["clinic.availability"]._service(partner, product.id)
         if not offer:
             raise UserError(self.env._("This service cannot be booked in the client portal."))
         blockers = partner._clinic_booking_blockers(product)
         if blockers:
             raise UserError("\n".join(blockers))
-        if offer["payment"] != const.PAYMENT_NONE and not payment_done:
+        if not self._payment_possible(partner, product, offer, policy):
             raise UserError(self.env._(
-                "%(service)s needs a payment at booking, which the client portal does not take "
-                "yet. Please contact the clinic to book it%(phone)s.",
+                "%(service)s needs a payment at booking, which the client portal cannot take "
+                "now. Please contact the clinic to book it%(phone)s.",
                 service=product.display_name, phone=self._phone_suffix(policy)))
-        return product
+        return product, offer
+
+    @api.model
+    def _payment_possible(self, partner, product, offer, policy):
+        """Whether the payment step of the offer can be taken online: none is needed, or a
+        prepayment with a sales journal to invoice it and a payment provider to pay it."""
+        if offer["payment"] == const.PAYMENT_NONE:
+            return True
+        if offer["payment"] != const.PAYMENT_PREPAYMENT:
+            return False
+        journal = self.env["res.company"].browse(policy.company_id)._clinic_portal_issuer(product)
+        if not journal:
+            return False
+        return bool(self.env["payment.provider"].sudo()._get_compatible_providers(
+            journal.company_id.id, partner.id, offer["price"], currency_id=offer["currency_id"]))
 
     @api.model
     def _candidates(self, partner, product, staff_user, policy):

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ProductTemplate(models.Model):
@@ -9,3 +10,19 @@ class ProductTemplate(models.Model):
         help="Form the client must fill before booking this service in the client portal. "
              "Empty: not required.",
     )
+    clinic_issuer_journal_id = fields.Many2one(
+        "account.journal", string="Issuer", ondelete="set null",
+        domain="[('type', '=', 'sale')]",
+        help="Sales journal that invoices this service when it is paid in the client portal. "
+             "Empty, or of a company that does not book it: the company's default issuer "
+             "(client portal settings).",
+    )
+
+    @api.constrains("clinic_issuer_journal_id")
+    def _check_clinic_issuer_journal(self):
+        for template in self:
+            journal = template.clinic_issuer_journal_id
+            if journal and journal.type != "sale":
+                raise ValidationError(self.env._(
+                    "The issuer of %(service)s must be a sales journal; %(journal)s is not.",
+                    service=template.display_name, journal=journal.display_name))

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import const
 from .clinic_registration_field import REGISTRATION_FIELDS
 
 SEARCH_RANGE_MAX_DAYS = 365
@@ -121,13 +122,20 @@ class ResCompany(models.Model):
              "offered to that client.",
         groups="base.group_user",
     )
-    # Invoicing, treatment plans, new clients and forms
+    # Payments at booking, invoicing, treatment plans, new clients and forms
+    clinic_portal_hold_minutes = fields.Integer(
+        string="Minutes to pay a held appointment", default=const.DEFAULT_HOLD_MINUTES,
+        help="A service with a prepayment is held for the client this many minutes after they "
+             "choose its time, while they pay; unpaid, the time is released by itself "
+             "(1 to 1440).",
+        groups="base.group_user",
+    )
     clinic_portal_issuer_journal_id = fields.Many2one(
         "account.journal", string="Default issuer",
         domain="[('type', '=', 'sale')]",
         help="Sales journal, and so the issuing company, that invoices appointments paid in "
-             "the portal. It must belong to this company or one of its branches. Empty: the "
-             "company's first sales journal.",
+             "the portal, unless the service names its own. It must belong to this company or "
+             "one of its branches. Empty: the company's first sales journal.",
         groups="base.group_user",
     )
     clinic_portal_plan_staff_only = fields.Boolean(
@@ -219,6 +227,19 @@ class ResCompany(models.Model):
             is_required = line.field_name in required
             line.write({"show": is_required or line.field_name in shown, "required": is_required})
 
+    def _clinic_portal_issuer(self, product):
+        """The sales journal that invoices ``product`` booked in this company's portal: the
+        service's own issuer when it belongs to this company or a branch, else the default
+        issuer, else the company's first sales journal (empty when it has none)."""
+        self.ensure_one()
+        for journal in (product.sudo().clinic_issuer_journal_id,
+                        self.sudo().clinic_portal_issuer_journal_id):
+            if journal and self in journal.company_id.parent_ids:
+                return journal
+        return self.env["account.journal"].sudo().search(
+            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "sale")],
+            limit=1)
+
     def _clinic_portal_new_client_company(self):
         """The branch where clients who register in this company's portal are created."""
         self.ensure_one()
@@ -253,6 +274,16 @@ class ResCompany(models.Model):
                     setting=company._fields["clinic_portal_search_range_days"]
                     ._description_string(self.env),
                     max=SEARCH_RANGE_MAX_DAYS))
+
+    @api.constrains("clinic_portal_hold_minutes")
+    def _check_clinic_portal_hold_minutes(self):
+        for company in self:
+            if not 1 <= company.clinic_portal_hold_minutes <= const.HOLD_MAX_MINUTES:
+                raise ValidationError(self.env._(
+                    "\"%(setting)s\" must be between 1 and %(max)s minutes.",
+                    setting=company._fields["clinic_portal_hold_minutes"]
+                    ._description_string(self.env),
+                    max=const.HOLD_MAX_MINUTES))
 
     @api.constrains("clinic_portal_service_types", "clinic_portal_plan_alias")
     def _check_clinic_portal_plan_alias(self):

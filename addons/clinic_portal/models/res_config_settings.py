@@ -41,6 +41,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_portal_prevent_parallel", readonly=False)
     clinic_portal_treating_team_only = fields.Boolean(
         related="company_id.clinic_portal_treating_team_only", readonly=False)
+    clinic_portal_hold_minutes = fields.Integer(
+        related="company_id.clinic_portal_hold_minutes", readonly=False)
     clinic_portal_issuer_journal_id = fields.Many2one(
         related="company_id.clinic_portal_issuer_journal_id", readonly=False)
     clinic_portal_plan_staff_only = fields.Boolean(

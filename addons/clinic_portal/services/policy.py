@@ -30,6 +30,7 @@ class PortalPolicy:
     search_range_days: int = 30
     slot_step: int = 15
     treating_team_only: bool = False
+    hold_minutes: int = 15
 
     @classmethod
     def from_company(cls, company):

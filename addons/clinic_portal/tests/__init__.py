@@ -17,3 +17,5 @@ from . import test_booking_race
 from . import test_migration
 from . import test_journey_pages
 from . import test_patient_mails
+from . import test_prepayment
+from . import test_prepayment_portal

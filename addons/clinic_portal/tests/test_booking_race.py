@@ -55,6 +55,7 @@ class TestBookingRace(TransactionCase):
     def _remove(self, env, old, staff_id, patient_id, service_id):
         env["calendar.event"].with_context(active_test=False).search(
             [("clinic_patient_id", "=", patient_id)]).unlink()
+        env["account.move"].search([("partner_id", "=", patient_id)]).unlink()
         users = env["res.users"].browse(staff_id) | env["res.partner"].browse(
             patient_id).user_ids
         users.write({"clinic_portal_bookable": False})
@@ -63,11 +64,11 @@ class TestBookingRace(TransactionCase):
         env["product.product"].browse(service_id).product_tmpl_id.active = False
         env.company.write(old)
 
-    def _book_in_parallel(self, staff_id, patient_id, service_id):
+    def _book_in_parallel(self, staff_id, patient_id, service_id, same_time=False):
         first = (datetime.now(UTC) + timedelta(days=2)).replace(
             hour=8, minute=0, second=0, microsecond=0)
         barrier = threading.Barrier(PARALLEL)
-        outcomes, reasons = [], []
+        outcomes, reasons, self.booked_ids = [], [], []
 
         def book(index):
             try:
@@ -78,11 +79,12 @@ class TestBookingRace(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     policy = env["clinic.availability"]._policy()
                     barrier.wait(timeout=60)
-                    env["clinic.booking"]._book(
+                    event = env["clinic.booking"]._book(
                         env["res.partner"].browse(patient_id),
                         env["product.product"].browse(service_id),
-                        first + timedelta(hours=index), policy,
+                        first + timedelta(hours=0 if same_time else index), policy,
                         staff_user=env["res.users"].browse(staff_id))
+                    self.booked_ids.append(event.id)
                 outcomes.append("booked")
             except UserError as exc:
                 outcomes.append("refused")
@@ -106,3 +108,19 @@ class TestBookingRace(TransactionCase):
         with patch.object(partner_class, "_clinic_booking_blockers", lambda self, p: []):
             outcomes, reasons = self._book_in_parallel(staff_id, patient_id, service_id)
         self.assertEqual(sorted(outcomes), ["booked"] + ["refused"] * (PARALLEL - 1), reasons)
+
+    def test_parallel_submits_of_one_prepaid_booking_make_one_hold(self):
+        old, staff_id, patient_id, service_id = self._committed(self._prepare)
+        self.addCleanup(self._committed, lambda env: self._remove(
+            env, old, staff_id, patient_id, service_id))
+        self._committed(lambda env: env["product.product"].browse(service_id).write(
+            {"list_price": 100.0, "clinic_prepayment_required": True}))
+        partner_class = type(self.env["res.partner"])
+        with patch.object(partner_class, "_clinic_booking_blockers", lambda self, p: []):
+            outcomes, reasons = self._book_in_parallel(staff_id, patient_id, service_id,
+                                                       same_time=True)
+        self.assertEqual(outcomes, ["booked"] * PARALLEL, reasons)
+        self.assertEqual(len(set(self.booked_ids)), 1)
+        holds = self._committed(lambda env: env["calendar.event"].search(
+            [("clinic_patient_id", "=", patient_id)]).mapped("clinic_payment_state"))
+        self.assertEqual(holds, ["awaiting"])

@@ -194,12 +194,22 @@ class TestBookingRules(BookingSetup, TransactionCase):
         with self.assertRaisesRegex(UserError, "closed"):
             self._book(utc(2026, 3, 3, 9))
 
-    def test_services_needing_a_payment_are_not_booked_yet(self):
+    def test_services_needing_a_card_guarantee_are_not_booked_yet(self):
+        guaranteed = self._make_service(self.env, "Guaranteed", 30, self.staff, list_price=100.0,
+                                        clinic_card_guarantee_required=True)
+        self.assertEqual(guaranteed._clinic_portal_offer(self.patient)["payment"], "guarantee")
+        with self.assertRaisesRegex(UserError, "needs a payment at booking"):
+            self._book(utc(2026, 3, 3, 9), product=guaranteed)
+        self.assertFalse(self.env["calendar.event"].search(
+            [("clinic_product_id", "=", guaranteed.id)]))
+
+    def test_a_prepayment_is_refused_while_no_payment_provider_can_take_it(self):
         paid = self._make_service(self.env, "Paid", 30, self.staff, list_price=100.0,
                                   clinic_prepayment_required=True)
-        self.assertEqual(paid._clinic_portal_offer(self.patient)["payment"], "prepayment")
+        self.env["payment.provider"].search([]).write({"state": "disabled"})
         with self.assertRaisesRegex(UserError, "needs a payment at booking"):
             self._book(utc(2026, 3, 3, 9), product=paid)
+        self.assertFalse(self.env["calendar.event"].search([("clinic_product_id", "=", paid.id)]))
 
     def test_blockers_of_the_patient_refuse_booking(self):
         partner_class = type(self.env["res.partner"])

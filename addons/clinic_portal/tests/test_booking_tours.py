@@ -10,6 +10,24 @@ from odoo.tools.translate import PoFileReader
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
+from .payment_common import PrepaymentSetup
+
+
+def speak_hebrew(cls):
+    """The booking set-up of ``cls`` in Hebrew and in Jerusalem, open round the clock."""
+    hebrew = cls.env["res.lang"]._activate_lang("he_IL")
+    cls.env["ir.module.module"]._load_module_terms(
+        ["base", "web", "portal", "website", "payment", "clinic_pricelist_portal",
+         "clinic_portal"], ["he_IL"], overwrite=True)
+    website = cls.env["website"].get_current_website()
+    website.language_ids |= hebrew
+    cls.hours.attendance_ids.unlink()
+    cls.hours.write({"tz": "Asia/Jerusalem", "attendance_ids": [
+        (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
+                "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]})
+    (cls.staff | cls.staff2).tz = "Asia/Jerusalem"
+    cls.service.product_tmpl_id.clinic_staff_user_ids = cls.staff
+    cls.patient_user.write({"lang": "he_IL", "tz": "Asia/Jerusalem"})
 
 
 def text_of(markup):
@@ -33,19 +51,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_booking(cls.env)
-        hebrew = cls.env["res.lang"]._activate_lang("he_IL")
-        cls.env["ir.module.module"]._load_module_terms(
-            ["base", "web", "portal", "website", "clinic_pricelist_portal", "clinic_portal"],
-            ["he_IL"], overwrite=True)
-        website = cls.env["website"].get_current_website()
-        website.language_ids |= hebrew
-        cls.hours.attendance_ids.unlink()
-        cls.hours.write({"tz": "Asia/Jerusalem", "attendance_ids": [
-            (0, 0, {"name": f"d{day}", "dayofweek": str(day), "hour_from": 0.0,
-                    "hour_to": 23.99, "day_period": "morning"}) for day in range(7)]})
-        (cls.staff | cls.staff2).tz = "Asia/Jerusalem"
-        cls.service.product_tmpl_id.clinic_staff_user_ids = cls.staff
-        cls.patient_user.write({"lang": "he_IL", "tz": "Asia/Jerusalem"})
+        speak_hebrew(cls)
 
     def _tour(self, url, name):
         self.start_tour(f"/he{url}", name, login="booking_patient")
@@ -159,3 +165,24 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
         self._tour(f"/my/appointments/book?service={self.service.id}",
                    "clinic_portal_form_then_booking_he")
         self.assertIn(survey, self.patient._clinic_completed_forms())
+
+
+@tagged("post_install", "-at_install")
+class TestPrepaymentTourHebrew(PrepaymentSetup, HttpCase):
+    """A Hebrew-speaking patient prepays a consultation on the Demo provider, in Chromium."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_prepayment(cls.env)
+        speak_hebrew(cls)
+        cls.consultation.product_tmpl_id.clinic_staff_user_ids = cls.staff
+
+    def test_tour_prepay_and_book(self):
+        self.start_tour(f"/he/my/appointments/book?service={self.consultation.id}",
+                        "clinic_portal_prepay_he", login="booking_patient")
+        event = self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
+        self.assertEqual(event.clinic_payment_state, "paid")
+        self.assertEqual(event.user_id, self.staff)
+        self.assertEqual(event.clinic_transaction_id.provider_id, self.provider)
+        self.assertIn(event.clinic_invoice_id.payment_state, ("paid", "in_payment"))

@@ -138,3 +138,18 @@ class TestDemoClinic(TransactionCase):
         # make run installs Hebrew; a database without it (the tests') keeps English.
         hebrew = self.env.ref("base.lang_he_IL").active
         self.assertEqual(website.default_lang_id.code, "he_IL" if hebrew else "en_US")
+
+    def test_the_demo_consultation_is_paid_online_on_the_demo_provider(self):
+        # The test run installs payment_demo, as make run does.
+        patient = self.env.ref("base.demo_user0").partner_id
+        product = self.env.ref(
+            "clinic_pricelist_portal.product_service_consultation").product_variant_id
+        offer = product._clinic_portal_offer(patient)
+        policy = self.env["clinic.availability"]._policy()
+        self.assertTrue(self.env["clinic.booking"].with_user(self.env.ref("base.demo_user0"))
+                        ._payment_possible(patient, product, offer, policy))
+        company = self.env.ref("base.main_company")
+        self.assertEqual(company._clinic_portal_issuer(product),
+                         company.clinic_portal_issuer_journal_id)
+        demo = self.env.ref("payment.payment_provider_demo")
+        self.assertEqual((demo.code, demo.state, demo.company_id), ("demo", "test", company))

@@ -33,6 +33,23 @@ class TestSettingsValidation(ClinicPortalCase):
             self.company.clinic_portal_search_range_days = days
             self.assertEqual(self.company.clinic_portal_search_range_days, days)
 
+    def test_a_hold_lasts_between_1_and_1440_minutes_15_by_default(self):
+        self.assertEqual(self.company.clinic_portal_hold_minutes, 15)
+        for minutes in (0, -5, 1441):
+            with self.subTest(minutes=minutes), \
+                    self.assertRaisesRegex(ValidationError, "between 1 and 1440"):
+                self.company.clinic_portal_hold_minutes = minutes
+        for minutes in (1, 1440):
+            self.company.clinic_portal_hold_minutes = minutes
+            self.assertEqual(self.company.clinic_portal_hold_minutes, minutes)
+
+    def test_a_service_issuer_must_be_a_sales_journal(self):
+        bank = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1)
+        service = self.env["product.template"].create({"name": "Issued", "type": "service"})
+        with self.assertRaisesRegex(ValidationError, "must be a sales journal"):
+            service.clinic_issuer_journal_id = bank
+
     def test_plan_services_need_an_alias(self):
         for types in ("plan", "both"):
             with self.subTest(types=types), self.assertRaisesRegex(ValidationError, "alias"):

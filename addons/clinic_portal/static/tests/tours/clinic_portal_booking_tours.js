@@ -224,3 +224,59 @@ tours.add("clinic_portal_form_then_booking_he", {
         },
     ],
 });
+
+tours.add("clinic_portal_prepay_he", {
+    steps: () => [
+        {
+            content: "The service is paid when booked: the page says so, right-to-left",
+            trigger: "#wrapwrap.o_rtl .o_clinic_prepayment_note",
+        },
+        {
+            content: "Choose the staff member",
+            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first day with free time",
+            trigger: ".o_clinic_days .o_clinic_day:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_times .o_clinic_time:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The confirmation says the time is held while paying",
+            trigger: ".o_clinic_confirm .o_clinic_prepayment_note",
+        },
+        {
+            content: "Continue to payment",
+            trigger: ".o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The held time and Odoo's payment form",
+            trigger: ".o_clinic_pay_page .o_clinic_hold",
+        },
+        {
+            content: "Enter the Demo provider's test card",
+            trigger: ".o_clinic_pay_page #customer_input",
+            run: "edit 4242",
+        },
+        {
+            content: "Pay",
+            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the appointment, paid",
+            trigger: "#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_paid",
+        },
+    ],
+});
