@@ -23,7 +23,9 @@ KEPT = {
     "res.partner": ["name", "phone", "email", "isc_patient_code", "isc_account_login",
                     "isc_account_status", "clinic_national_id", "clinic_status_id",
                     "clinic_birthdate"],
-    "calendar.event": ["name", "start", "stop", "clinic_patient_id", "clinic_product_id"],
+    "calendar.event": ["name", "start", "stop", "clinic_patient_id", "clinic_product_id",
+                       "clinic_payment_state", "clinic_hold_expiry", "clinic_invoice_id"],
+    "account.move": ["name", "state", "partner_id", "amount_total", "invoice_origin"],
     "isc.sync.run": ["mode", "state", "date_from", "date_to", "failure_code", "partner_id"],
     "res.company": ["clinic_portal_enabled", "clinic_portal_future_limit",
                     "clinic_portal_min_hours_new", "clinic_portal_search_range_days",
@@ -58,10 +60,23 @@ def seed(env):
         "isc_account_status": "active", "clinic_national_id": "123456782",
         "clinic_birthdate": "1980-02-03"})
     service = env["product.product"].search([("clinic_portal_visible", "=", True)], limit=1)
-    env["calendar.event"].create({
+    events = env["calendar.event"]
+    event = events.create({
         "name": "Upgrade appointment", "start": "2026-12-01 08:00:00",
         "stop": "2026-12-01 08:30:00", "clinic_patient_id": partner.id,
         "clinic_product_id": service.id, "partner_ids": [(4, partner.id)]})
+    seeded = {}
+    # Since the prepayment, an appointment held for payment has its draft invoice; since
+    # 19.0.1.2.0 the invoice also knows its appointment.
+    if "clinic_invoice_id" in events._fields:
+        invoice = env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": partner.id,
+            "invoice_origin": event.name,
+            "invoice_line_ids": [(0, 0, {"product_id": service.id, "quantity": 1,
+                                         "price_unit": 120.0})]})
+        event.write({"clinic_payment_state": "awaiting", "clinic_invoice_id": invoice.id,
+                     "clinic_hold_expiry": "2026-11-30 08:15:00"})
+        seeded["held_event"] = event.id
     failed = env["isc.sync.run"].create({
         "mode": "range", "date_from": "2026-11-01 00:00:00", "date_to": "2026-11-02 00:00:00",
         "company_id": company.id})
@@ -77,13 +92,14 @@ def seed(env):
     audience = ({"audience": "new_clients", "frequency": "once"} if "audience" in forms._fields
                 else {"frequency": "new_clients"})
     forms.create({"company_id": company.id, "survey_id": survey.id, **audience})
-    return {"failed_run": failed.id, "new_clients_form": survey.id}
+    return {"failed_run": failed.id, "new_clients_form": survey.id, **seeded}
 
 
 def snapshot(env):
     values = {}
     for model, names in KEPT.items():
         records = env[model].search([], order="id")
+        names = [name for name in names if name in env[model]._fields]
         values[model] = {str(r["id"]): {n: str(r[n]) for n in names}
                          for r in records.read(names)}
     return values
@@ -112,6 +128,11 @@ def migrated(env, seeded):
     if (form.audience, form.frequency) != ("new_clients", "once"):
         problems.append(f"clinic.mandatory.form {form.id}: a new-clients form became "
                         f"{form.audience!r}/{form.frequency!r}, not 'new_clients'/'once'")
+    if "held_event" in seeded:
+        event = env["calendar.event"].browse(seeded["held_event"])
+        if event.clinic_invoice_id not in event.clinic_invoice_ids:
+            problems.append(f"calendar.event {event.id}: its invoice is not among its "
+                            f"invoices ({event.clinic_invoice_ids.ids})")
     return problems
 
 

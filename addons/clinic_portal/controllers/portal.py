@@ -152,7 +152,7 @@ class ClinicPortal(CustomerPortal):
 
     def _clinic_detail_values(self, event_sudo, **values):
         is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
-        invoice = event_sudo._clinic_portal_invoice()
+        invoices = event_sudo._clinic_portal_invoices()
         service = event_sudo.clinic_product_id
         held = event_sudo._clinic_hold_live()
         return self._clinic_values(
@@ -163,7 +163,7 @@ class ClinicPortal(CustomerPortal):
             changeable=event_sudo.clinic_is_changeable,
             can_cancel=is_patient and event_sudo.clinic_is_cancellable,
             can_reschedule=is_patient and event_sudo.clinic_is_reschedulable,
-            invoice=invoice, invoice_url=invoice.get_portal_url() if invoice else "",
+            invoices=invoices,
             offer=service and service._clinic_portal_offer(event_sudo.clinic_patient_id),
             **values)
 

@@ -39,6 +39,10 @@ class CalendarEvent(models.Model):
         help="The invoice of this appointment, linked from the client portal once posted if "
              "it is the patient's.",
     )
+    clinic_invoice_ids = fields.One2many(
+        "account.move", "clinic_appointment_id", string="Invoices", readonly=True,
+        help="Every invoice and credit note of this appointment: its price, a no-show fee, "
+             "a refund.")
     clinic_payment_state = fields.Selection(
         selection=[(const.PAYMENT_AWAITING, "Awaiting payment"), (const.PAYMENT_PAID, "Paid"),
                    (const.PAYMENT_RELEASED, "Released unpaid"),
@@ -170,15 +174,18 @@ class CalendarEvent(models.Model):
             return False
         return consteq(own.encode(), token.encode("utf-8", "replace"))
 
-    def _clinic_portal_invoice(self):
-        """The invoice the portal links: posted, and of the patient's commercial partner."""
+    def _clinic_portal_invoices(self):
+        """The invoices and credit notes the portal links: posted, and of the patient's
+        commercial partner, oldest first."""
         self.ensure_one()
-        invoice = self.sudo().clinic_invoice_id
-        patient = self.sudo().clinic_patient_id
-        if (invoice.state != "posted" or not patient
-                or invoice.commercial_partner_id != patient.commercial_partner_id):
+        event_sudo = self.sudo()
+        patient = event_sudo.clinic_patient_id
+        if not patient:
             return self.env["account.move"]
-        return invoice
+        moves = (event_sudo.clinic_invoice_id | event_sudo.clinic_invoice_ids).filtered(
+            lambda move: move.state == "posted"
+            and move.commercial_partner_id == patient.commercial_partner_id)
+        return moves.sorted(lambda move: (move.invoice_date or fields.Date.today(), move.id))
 
     # ------------------------------------------------------------------------------------
     # Changes by the patient
@@ -278,6 +285,7 @@ class CalendarEvent(models.Model):
         return self.env["account.move"].sudo().with_company(journal.company_id).create({
             "move_type": "out_invoice",
             "partner_id": patient.id,
+            "clinic_appointment_id": self.id,
             "journal_id": journal.id,
             "currency_id": offer["currency_id"],
             "invoice_origin": self.name,

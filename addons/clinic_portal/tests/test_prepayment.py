@@ -92,7 +92,7 @@ class TestPrepayment(PrepaymentSetup, TransactionCase):
         self.assertEqual(invoice.state, "posted")
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(tx.payment_id.reconciled_invoice_ids, invoice)
-        self.assertEqual(event._clinic_portal_invoice(), invoice)
+        self.assertEqual(event._clinic_portal_invoices(), invoice)
         new_mails = self._mails_to(self.patient) - mails
         self.assertEqual(len(new_mails), 1)
         self.assertIn("Paid online", new_mails.body_html)
