@@ -113,20 +113,46 @@ def first(pattern, page, what):
     return unescape(found.group(1))
 
 
-def booking_urls(session, base, prefix):
-    """The booking steps' URLs, found as a patient finds them: the first of each list."""
-    book = f"{base}{prefix}/my/appointments/book"
+def admin_rpc(args):
+    """call(model, method, *args, **kwargs) over XML-RPC as the administrator."""
+    models = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object")
+    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
+    uid = common.authenticate(args.db, args.admin_login, args.admin_password, {})
+    return lambda model, method, *a, **kw: models.execute_kw(
+        args.db, uid, args.admin_password, model, method, list(a), kw)
+
+
+def partner_of(call, login):
+    return call("res.users", "search_read", [("login", "=", login)],
+                fields=["partner_id"])[0]["partner_id"][0]
+
+
+def service_pages(session, book):
+    """{service id: its staff page's HTML}, in the order the patient sees the services."""
     services = re.findall(r'data-service-id="(\d+)"', session.get(book).text)
-    # The first service the patient can book now (one may await a payment step or a form).
-    for service in services:
-        staff_page = f"{book}?service={service}"
-        staff = re.search(r'data-staff-id="(\d+)"', session.get(staff_page).text)
-        if staff:
+    return {service: session.get(f"{book}?service={service}").text for service in services}
+
+
+def forms_due(page):
+    """The links of the forms a service page asks to fill before booking."""
+    return [unescape(href) for href in re.findall(r'class="o_clinic_form_link" href="([^"]+)"',
+                                                  page)]
+
+
+def booking_urls(session, base, prefix, prepaid=False):
+    """The booking steps' URLs, found as a patient finds them: the first service that can
+    be booked now (with a payment step when ``prepaid``), then the first of each list."""
+    book = f"{base}{prefix}/my/appointments/book"
+    pages = service_pages(session, book)
+    for service, page in pages.items():
+        staff = re.search(r'data-staff-id="(\d+)"', page)
+        if staff and ("o_clinic_prepayment_note" in page) == prepaid:
             staff = staff.group(1)
+            staff_page = f"{book}?service={service}"
             break
     else:
-        raise SystemExit(f"screenshots: none of the {len(services)} services offers a staff "
-                         "member to this patient (forms due, or payment required)")
+        raise SystemExit(f"screenshots: none of the {len(pages)} services offers a staff "
+                         f"member to this patient{' with a prepayment' if prepaid else ''}")
     days_page = f"{staff_page}&staff={staff}"
     day = first(r'data-day="([\d-]+)"', session.get(days_page).text, "day with free times")
     times_page = f"{days_page}&day={day}"
@@ -136,15 +162,15 @@ def booking_urls(session, base, prefix):
             ("4-times", f"{times_page}#o_clinic_times"), ("5-confirm", confirm)]
 
 
-def last_mail_to(args, login):
-    """The body of the newest mail to the patient ``login``, as an HTML file to open."""
-    models = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object")
-    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
-    uid = common.authenticate(args.db, args.admin_login, args.admin_password, {})
-    call = lambda model, method, *a, **kw: models.execute_kw(  # noqa: E731
-        args.db, uid, args.admin_password, model, method, list(a), kw)
-    partner = call("res.users", "search_read", [("login", "=", login)],
-                   fields=["partner_id"])[0]["partner_id"][0]
+def post_confirm(session, base, confirm_url):
+    """Book the time of a confirm page as its button does; the page it lands on."""
+    confirm = session.get(confirm_url).text
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
+    return session.post(f"{base}/my/appointments/book/confirm", data=form)
+
+
+def last_mail_to(call, partner):
+    """The body of the newest mail to ``partner``, as an HTML file to open."""
     mails = call("mail.mail", "search_read", [("recipient_ids", "in", partner)],
                  fields=["subject", "body_html"], order="id desc", limit=1)
     if not mails:
@@ -175,23 +201,52 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     prefix = f"/{args.lang}" if args.lang else ""
     session = log_in(args.url, args.login, args.password)
-    steps = booking_urls(session, args.url, prefix)
+    call = admin_rpc(args)
+    patient = partner_of(call, args.login)
     browser = Browser(args.width)
     try:
         for name, value in session.cookies.items():
             browser.call("Network.setCookie", name=name, value=value, url=args.url)
+        book = f"{args.url}{prefix}/my/appointments/book"
+        due = {url: service for service, page in service_pages(session, book).items()
+               for url in forms_due(page)}
+        if due:
+            # The forms step: the service page that names them, then the first form. The
+            # forms are then recorded as filled (the forms tour fills them in the browser).
+            first_link = next(iter(due))
+            browser.shoot(f"{book}?service={due[first_link]}", out / "0-forms-due.png")
+            browser.shoot(f"{args.url}{prefix}{first_link}", out / "0-form.png")
+            for survey in {int(re.search(r"/my/forms/(\d+)", url).group(1)) for url in due}:
+                call("survey.user_input", "create", {
+                    "survey_id": survey, "partner_id": patient, "state": "done",
+                    "end_datetime": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())})
+        steps = booking_urls(session, args.url, prefix)
         for name, url in steps:
             browser.shoot(url, out / f"{name}.png")
         if args.book:
-            confirm = session.get(steps[-1][1]).text
-            form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm))
-            booked = session.post(f"{args.url}/my/appointments/book/confirm", data=form)
+            booked = post_confirm(session, args.url, steps[-1][1])
             browser.shoot(booked.url, out / "6-appointment.png")
-            mail = last_mail_to(args, args.login)
+            mail = last_mail_to(call, patient)
             if mail:
                 browser.shoot(mail.as_uri(), out / "7-confirmation-mail.png")
             else:
                 print("  7-confirmation-mail: no mail to the patient was queued")
+            # A service paid at booking: its confirm page, then the payment page of the hold,
+            # whose time is then given back.
+            try:
+                paid_steps = booking_urls(session, args.url, prefix, prepaid=True)
+            except SystemExit as exc:
+                print(f"  8-prepaid: {exc}")
+            else:
+                browser.shoot(paid_steps[-1][1], out / "8-prepaid-confirm.png")
+                held = post_confirm(session, args.url, paid_steps[-1][1])
+                browser.shoot(held.url, out / "9-pay.png")
+                event = re.search(r"/my/appointments/(\d+)", held.url)
+                page = session.get(held.url).text
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+                if event and csrf:
+                    session.post(f"{args.url}/my/appointments/{event.group(1)}/release",
+                                 data={"csrf_token": csrf.group(1)})
     finally:
         browser.close()
     return 0

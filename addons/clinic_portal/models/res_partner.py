@@ -91,6 +91,13 @@ class ResPartner(models.Model):
             login_url=f"{base}/web/login", reset_url=f"{base}/web/reset_password",
         ).send_mail(self.id)
 
+    def _clinic_text_direction(self):
+        """'rtl' or 'ltr': the direction of this contact's language, for the mails we write
+        them (Odoo's mail layouts are left to right whatever the language)."""
+        self.ensure_one()
+        lang = self.lang or self.env.lang or "en_US"
+        return self.env["res.lang"]._get_data(code=lang).direction or "ltr"
+
     def _clinic_note(self, body):
         """An internal note on the contact, for the staff who follow it."""
         self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")

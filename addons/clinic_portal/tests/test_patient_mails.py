@@ -60,6 +60,14 @@ class TestPatientMails(BookingSetup, TransactionCase):
         self.assertIn("DTSTART:20260303T080000Z", ics_of(mail))
         self.assertIn("TRIGGER;RELATED=START:-P1D", ics_of(mail))
 
+    def test_a_hebrew_patients_mail_reads_right_to_left(self):
+        mail = self._new_mail(lambda: self._book(utc(2026, 3, 3, 8)))
+        self.assertIn('dir="rtl"', mail.body_html)
+        self.patient.lang = "en_US"
+        mail = self._new_mail(lambda: self._book(utc(2026, 3, 4, 8)))
+        self.assertNotIn('dir="rtl"', mail.body_html)
+        self.assertIn('dir="ltr"', mail.body_html)
+
     def test_booking_mail_has_the_price_address_and_policy(self):
         self.company.partner_id.write({"street": "1 Herzl Street", "city": "Tel Aviv"})
         paid = self._make_service(self.env, "Massage", 60, self.staff, list_price=250.0)
