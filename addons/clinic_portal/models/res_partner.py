@@ -94,8 +94,7 @@ class ResPartner(models.Model):
     def _clinic_text_direction(self):
         """'rtl' or 'ltr': the direction of this contact's language, for the mails we write
         them (Odoo's mail layouts are left to right whatever the language)."""
-        self.ensure_one()
-        lang = self.lang or self.env.lang or "en_US"
+        lang = self[:1].lang or self.env.lang or "en_US"
         return self.env["res.lang"]._get_data(code=lang).direction or "ltr"
 
     def _clinic_note(self, body):
