@@ -14,8 +14,10 @@ from . import clinic_registration_attempt
 from . import calendar_alarm
 from . import calendar_attendee
 from . import calendar_event
+from . import calendar_event_guarantee
 from . import account_move
 from . import payment_transaction
+from . import payment_transaction_guarantee
 from . import clinic_availability
 from . import clinic_booking
 from . import ir_http

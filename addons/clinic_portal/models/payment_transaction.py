@@ -1,13 +1,17 @@
 from odoo import fields, models
 from odoo.fields import Command
 
+from .. import const
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
     clinic_appointment_id = fields.Many2one(
         "calendar.event", string="Appointment", readonly=True, index="btree_not_null",
-        ondelete="set null", help="The appointment this payment prepays.")
+        ondelete="set null",
+        help="The appointment this transaction is for: its prepayment, the saving of the card "
+             "kept as its guarantee, or its no-show fee.")
 
     def _post_process(self):
         """Settle the prepayments of appointments before ``account_payment`` books them.
@@ -20,7 +24,8 @@ class PaymentTransaction(models.Model):
         """
         unused = self.browse()
         for tx in self.filtered(lambda t: t.state == "done" and not t.is_post_processed
-                                and t.clinic_appointment_id and t.operation != "refund"):
+                                and t.clinic_appointment_id
+                                and t.operation in const.PREPAYMENT_OPERATIONS):
             if not tx.clinic_appointment_id.sudo()._clinic_settle_payment(tx):
                 tx.invoice_ids = [Command.clear()]
                 unused |= tx
