@@ -21,3 +21,4 @@ from . import test_prepayment
 from . import test_prepayment_portal
 from . import test_guarantee
 from . import test_guarantee_portal
+from . import test_guarantee_tours
