@@ -17,7 +17,6 @@ from . import calendar_event
 from . import calendar_event_guarantee
 from . import account_move
 from . import payment_transaction
-from . import payment_transaction_guarantee
 from . import clinic_availability
 from . import clinic_booking
 from . import ir_http
