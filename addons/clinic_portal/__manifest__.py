@@ -35,6 +35,7 @@
         "views/res_partner_forms_views.xml",
         "views/calendar_event_views.xml",
         "views/portal_templates.xml",
+        "views/portal_guarantee_templates.xml",
     ],
     "demo": [
         "demo/clinic_portal_demo.xml",

@@ -80,11 +80,21 @@ PAYMENT_PAID = "paid"
 PAYMENT_RELEASED = "released"
 PAYMENT_REFUNDED = "refunded"
 PAYMENT_CREDITED = "credited"
+# An appointment booked against the patient's saved card (a card guarantee): nothing is
+# charged at booking; a no-show fee may be charged to the card afterwards by the staff.
+PAYMENT_GUARANTEED = "guaranteed"
+PAYMENT_FEE_CHARGED = "fee_charged"
 # Minutes an appointment is held while the patient pays, unless the clinic sets another.
 DEFAULT_HOLD_MINUTES = 15
 HOLD_MAX_MINUTES = 1440
 # Prefix of the reference of a prepayment transaction: APPT42, APPT42-1 ...
 TRANSACTION_PREFIX = "APPT"
+# Operations of the transactions of an appointment (payment.transaction.operation): the
+# patient's prepayment from the payment form, the saving of the card of a guarantee, and the
+# no-show fee the staff charge to that card.
+PREPAYMENT_OPERATIONS = ("online_redirect", "online_direct", "online_token")
+OPERATION_CARD_SAVED = "validation"
+OPERATION_FEE = "offline"
 
 # Longest free text kept from the portal (cancellation reason).
 REASON_MAX_CHARS = 1000

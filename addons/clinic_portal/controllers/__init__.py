@@ -2,3 +2,4 @@ from . import registration
 from . import portal
 from . import payment
 from . import language
+from . import guarantee

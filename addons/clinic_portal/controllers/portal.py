@@ -342,6 +342,9 @@ class ClinicPortal(CustomerPortal):
         if offer["payment"] == const.PAYMENT_PREPAYMENT:
             # Held while the patient pays; a double submit lands on the same hold.
             return request.redirect(event._clinic_portal_pay_url(), code=303)
+        if offer["payment"] == const.PAYMENT_GUARANTEE and event._clinic_card_awaited():
+            # Held while the patient saves a card; a double submit lands on the same hold.
+            return request.redirect(event._clinic_portal_card_url(), code=303)
         return request.redirect(
             f"{event._clinic_portal_url()}?message={const.MESSAGE_BOOKED}", code=303)
 

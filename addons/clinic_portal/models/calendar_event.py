@@ -47,12 +47,15 @@ class CalendarEvent(models.Model):
         selection=[(const.PAYMENT_AWAITING, "Awaiting payment"), (const.PAYMENT_PAID, "Paid"),
                    (const.PAYMENT_RELEASED, "Released unpaid"),
                    (const.PAYMENT_REFUNDED, "Paid too late, refunded"),
-                   (const.PAYMENT_CREDITED, "Paid too late, kept as balance")],
+                   (const.PAYMENT_CREDITED, "Paid too late, kept as balance"),
+                   (const.PAYMENT_GUARANTEED, "Card on file"),
+                   (const.PAYMENT_FEE_CHARGED, "No-show fee charged")],
         string="Payment", readonly=True, copy=False,
         help="The prepayment of an appointment booked in the client portal: held for the "
              "patient while they pay, paid, or released unpaid. A payment confirmed after its "
              "time was taken by someone else is refunded where the payment provider can, "
-             "otherwise kept as the patient's balance.",
+             "otherwise kept as the patient's balance. An appointment booked against the "
+             "patient's saved card has its card on file, and may have a no-show fee charged.",
     )
     clinic_hold_expiry = fields.Datetime(
         string="Held until", readonly=True, copy=False,

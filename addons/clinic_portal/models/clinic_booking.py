@@ -30,8 +30,10 @@ class ClinicBooking(models.AbstractModel):
         any available staff member when it is empty.
 
         A service with a prepayment is held for the patient instead, with its draft invoice,
-        until they pay it (``calendar.event._clinic_hold``). A second submit of the same
-        booking returns the hold the first one made.
+        until they pay it (``calendar.event._clinic_hold``). A service with a card guarantee
+        is booked with the patient's saved card, or held until they save one
+        (``calendar.event._clinic_hold_for_card``). A second submit of the same booking
+        returns the hold the first one made.
 
         :returns: the new ``calendar.event`` (sudo), or the hold made by a parallel request of
             the same booking (which this transaction may not read yet: use its id)
@@ -43,11 +45,13 @@ class ClinicBooking(models.AbstractModel):
         candidates = self._candidates(partner, product, staff_user, policy)
         start = self._check_new_time(partner, start, policy)
         prepaid = offer["payment"] == const.PAYMENT_PREPAYMENT
-        if prepaid and (held := self._held_for(partner, product, start)):
+        card = self._guarantee_card(partner, offer, policy)
+        holds = prepaid or (offer["payment"] == const.PAYMENT_GUARANTEE and not card)
+        if holds and (held := self._held_for(partner, product, start)):
             return held
         staff_user = self._pick_staff(partner, product, candidates, start, policy)
         self._lock(staff_user, partner)
-        if prepaid and (held := self._held_for(partner, product, start)):
+        if holds and (held := self._held_for(partner, product, start)):
             return held
         self._check_limit(partner, staff_user, policy)
         self._check_free(partner, product, staff_user, start, policy)
@@ -58,6 +62,12 @@ class ClinicBooking(models.AbstractModel):
         ).with_env(events.env)
         if prepaid:
             event._clinic_hold(offer, policy)
+            return event
+        if holds:
+            event._clinic_hold_for_card(policy)
+            return event
+        if card:
+            event._clinic_book_guaranteed(card)
             return event
         event._clinic_mail_patient(const.MESSAGE_BOOKED)
         event.message_post(
@@ -140,11 +150,24 @@ class ClinicBooking(models.AbstractModel):
         return product, offer
 
     @api.model
+    def _guarantee_card(self, partner, offer, policy):
+        """The saved card that guarantees a booking of ``offer``: none unless the service
+        asks for a card guarantee and the patient has saved one."""
+        if offer["payment"] != const.PAYMENT_GUARANTEE:
+            return self.env["payment.token"]
+        return self.env["calendar.event"]._clinic_saved_card(
+            partner, self.env["res.company"].browse(policy.company_id))
+
+    @api.model
     def _payment_possible(self, partner, product, offer, policy):
-        """Whether the payment step of the offer can be taken online: none is needed, or a
-        prepayment with a sales journal to invoice it and a payment provider to pay it."""
+        """Whether the payment step of the offer can be taken online: none is needed, a card
+        guarantee with a payment provider to save the card, or a prepayment with a sales
+        journal to invoice it and a payment provider to pay it."""
         if offer["payment"] == const.PAYMENT_NONE:
             return True
+        if offer["payment"] == const.PAYMENT_GUARANTEE:
+            return bool(self.env["calendar.event"]._clinic_guarantee_providers(
+                partner, self.env["res.company"].browse(policy.company_id)))
         if offer["payment"] != const.PAYMENT_PREPAYMENT:
             return False
         journal = self.env["res.company"].browse(policy.company_id)._clinic_portal_issuer(product)

@@ -1,16 +1,22 @@
 from odoo import fields, models
 from odoo.fields import Command
 
+from .. import const
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
     clinic_appointment_id = fields.Many2one(
         "calendar.event", string="Appointment", readonly=True, index="btree_not_null",
-        ondelete="set null", help="The appointment this payment prepays.")
+        ondelete="set null",
+        help="The appointment this transaction is for: its prepayment, the saving of the card "
+             "kept as its guarantee, or its no-show fee.")
 
     def _post_process(self):
-        """Settle the prepayments of appointments before ``account_payment`` books them.
+        """Settle the prepayments of appointments before ``account_payment`` books them,
+        book the appointments held for a card once its validation is confirmed, and mark the
+        no-show fees charged to a guarantee card once their charge is.
 
         A confirmed payment that pays its appointment keeps its invoice, which the parent
         posts and reconciles; one that does not (its time was lost, or the appointment was
@@ -19,14 +25,19 @@ class PaymentTransaction(models.Model):
         confirmation: a notification that arrives twice changes nothing twice.
         """
         unused = self.browse()
-        for tx in self.filtered(lambda t: t.state == "done" and not t.is_post_processed
-                                and t.clinic_appointment_id and t.operation != "refund"):
+        confirmed = self.filtered(lambda t: t.state == "done" and not t.is_post_processed
+                                  and t.clinic_appointment_id)
+        for tx in confirmed.filtered(lambda t: t.operation in const.PREPAYMENT_OPERATIONS):
             if not tx.clinic_appointment_id.sudo()._clinic_settle_payment(tx):
                 tx.invoice_ids = [Command.clear()]
                 unused |= tx
+        for tx in confirmed.filtered(lambda t: t.operation == const.OPERATION_CARD_SAVED):
+            tx.clinic_appointment_id.sudo()._clinic_settle_card(tx)
         result = super()._post_process()
         for tx in unused:
             tx.clinic_appointment_id.sudo()._clinic_payment_unused(tx)
+        for tx in confirmed.filtered(lambda t: t.operation == const.OPERATION_FEE):
+            tx.clinic_appointment_id.sudo()._clinic_fee_charged(tx)
         return result
 
     def _clinic_refund(self):

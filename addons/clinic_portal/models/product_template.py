@@ -18,6 +18,12 @@ class ProductTemplate(models.Model):
              "(client portal settings).",
     )
 
+    clinic_no_show_fee = fields.Monetary(
+        string="No-show fee",
+        help="Charged, before taxes, to the card a client left as guarantee when they do not "
+             "come. Empty: the service's client portal price for that client.",
+    )
+
     @api.constrains("clinic_issuer_journal_id")
     def _check_clinic_issuer_journal(self):
         for template in self:

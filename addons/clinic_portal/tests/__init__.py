@@ -19,3 +19,6 @@ from . import test_journey_pages
 from . import test_patient_mails
 from . import test_prepayment
 from . import test_prepayment_portal
+from . import test_guarantee
+from . import test_guarantee_portal
+from . import test_guarantee_tours
