@@ -15,16 +15,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def ensure_database(conf, db, module, label="bench"):
-    """``db`` with ``module`` installed (no demo data), updated to this tree's code."""
+def ensure_database(conf, db, module, label="bench", extra=()):
+    """``db`` with ``module`` and the ``extra`` modules installed (no demo data), updated to
+    this tree's code."""
+    modules = (module, *extra)
     probe = subprocess.run(
-        ["psql", "-tAc", f"SELECT state FROM ir_module_module WHERE name = '{module}'", db],
+        ["psql", "-tAc", "SELECT name FROM ir_module_module WHERE state = 'installed' "
+         f"AND name IN ({', '.join(repr(m) for m in modules)})", db],
         capture_output=True, text=True, check=False)
-    installed = probe.stdout.strip() == "installed"
+    installed = [m for m in modules if m in probe.stdout.split()]
+    missing = [m for m in modules if m not in installed]
     # A database left by an earlier checkout lacks the columns this code reads: update it.
-    print(f"{label}: {'updating' if installed else 'creating'} database {db} with {module}"
-          f"{'' if installed else ' (a few minutes)'}", flush=True)
+    print(f"{label}: {'updating' if module in installed else 'creating'} database {db} with "
+          f"{', '.join(modules)}{'' if module in installed else ' (a few minutes)'}", flush=True)
     subprocess.run([sys.executable, "-m", "odoo", "-c", str(conf), "-d", db,
-                    "-u" if installed else "-i", module,
+                    *(["-u", ",".join(installed)] if installed else []),
+                    *(["-i", ",".join(missing)] if missing else []),
                     "--stop-after-init", "--no-http", "--log-level=warn"],
                    cwd=ROOT, check=True)

@@ -1,17 +1,34 @@
-"""make load-booking: 50 patients race for 20 free times of one staff member, over HTTP.
+"""make load-booking: 50 patients race for 20 free times, then for 20 paid times, over HTTP on
+two Odoo servers.
 
-Loopback only and bounded: prepares a database of its own (50 portal patients, one staff member
-whose calendar has exactly 20 free 30-minute times tomorrow), starts Odoo with 2 workers on a
-free 127.0.0.1 port, logs the patients in, fires their bookings at once (patient i wants time
-i mod 20, so every time is wanted by two or three patients), then measures GET /my/appointments.
-Exactly 20 bookings must succeed and none may fail with a server error.
-The last line: booking load: <B> booked, <C> conflicts, <E> server errors, <R> req/s on
-/my/appointments
+Loopback only and bounded: prepares a database of its own (50 portal patients; one staff member
+whose calendar has exactly 20 30-minute times tomorrow for a free service, another with 20 the
+day after for a service paid at booking; Odoo's Demo payment provider in test mode), starts two
+Odoo servers (threaded, or --workers N each) on free 127.0.0.1 ports over that database and
+logs the patients in, half on each server. Then two races, each firing the 50 bookings at
+once (patient i wants time i mod 20, so every time is wanted by two or three patients):
+
+- free: exactly 20 bookings succeed, the other patients are told the time was taken;
+- paid: each patient whose time is held for them pays it as the payment form does with the Demo
+  provider: the payment page, the appointment's transaction route (flow "direct"), the Demo
+  provider's simulated payment (done), then the payment status page, polled until the payment
+  is final (which books the appointment), and the appointment's page.
+
+Then GET /my/appointments is measured. Read from the database afterwards: the paid appointments
+(active, paid by a confirmed payment) and the patients charged without an appointment (a
+confirmed payment that is not the payment of an active, paid appointment and was not refunded).
+Server errors: HTTP 5xx, JSON-RPC errors that are no message for the user, and tracebacks in
+the servers' logs. Exit non-zero unless both races book 20, nobody is charged without an
+appointment and no server error occurs. Without Odoo 19: one line SKIPPED and exit 0.
+The last line (B and C of the paid race): booking load: <B> booked, <C> conflicts,
+<E> server errors, <P> paid without slot, <R> req/s on /my/appointments
 """
 
 import argparse
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -29,16 +46,27 @@ sys.path.insert(0, str(ROOT))
 from tests.harness import ensure_database, free_port  # noqa: E402
 
 PATIENTS = 50
-WORKERS = 2
+SERVERS = 2
+# Threaded servers by default: a prefork server also starts a websocket process, which needs
+# gevent and its plugins to load; --workers N runs prefork servers instead.
+WORKERS = 0
 FREE_TIMES = 20
 PREFIX = "load_booking_"
 TAKEN = "This time was just taken"
-DEADLINE = 300  # seconds for the whole run
+PAID_PRICE = 100.0
+POLLS = 20  # payment status polls per patient, 0.5 s apart
+FINAL_STATES = ("authorized", "done", "cancel", "error")
+DEADLINE = 420  # seconds for the whole run, from the first login
+
+
+class Answer(Exception):
+    """Ends one patient's run with an outcome: "error" or "other <what>"."""
 
 
 def prepare(conf, db):
-    """Create the database if needed and seed it; returns (service id, staff id, times)."""
-    ensure_database(conf, db, "clinic_portal", label="load")
+    """Create the database if needed and seed it; returns the patients' partner ids and, per
+    race ("free", "paid"), (service id, staff id, times)."""
+    ensure_database(conf, db, "clinic_portal", label="load", extra=("payment_demo",))
     from odoo import SUPERUSER_ID, api
     from odoo.fields import Command
     from odoo.modules.registry import Registry
@@ -61,45 +89,69 @@ def prepare(conf, db):
             "clinic_portal_prevent_parallel": True, "clinic_portal_future_limit": 0,
             "clinic_portal_search_start_days": 0, "clinic_portal_search_range_days": 30,
             # 30-minute times for the 30-minute service: 20 of them in the open day.
-            "clinic_portal_slot_step": 0,
+            "clinic_portal_slot_step": 0, "clinic_portal_hold_minutes": 15,
             # Mandatory forms would hold every patient back: this load is about the race.
             "clinic_mandatory_form_ids": [Command.clear()]})
+        provider = env.ref("payment.payment_provider_demo")
+        if provider.code != "demo" or provider.company_id != env.company:
+            raise SystemExit("load: the Demo payment provider of the company is missing")
+        provider.write({"state": "test", "is_published": True})
+        provider.payment_method_ids.write({"active": True})
+        # Its payment journal, as its form sets it: until then each payment that reads it
+        # adds a payment method line, and parallel first payments leave several, which no
+        # later payment can be booked with.
+        lines = env["account.payment.method.line"].search_count(
+            [("payment_provider_id", "=", provider.id)]) if provider.journal_id else 0
+        if lines != 1:
+            raise SystemExit(f"load: the Demo provider has {lines} payment method lines, "
+                             "not 1: drop the database to start afresh")
         hours = env["resource.calendar"].create({
             "name": f"Load hours {stamp}", "tz": "UTC",
             "attendance_ids": [Command.create({"name": f"{d}", "dayofweek": str(d),
                                                "hour_from": 8, "hour_to": 18,
                                                "day_period": "morning"}) for d in range(7)]})
-        staff = env["res.users"].create({
-            "name": "Load Staff", "login": f"{PREFIX}staff", "tz": "UTC",
-            "group_ids": [Command.set([env.ref("base.group_user").id])]})
-        staff.write({"resource_calendar_id": hours.id, "clinic_portal_bookable": True})
-        # Only tomorrow is open: 08:00-18:00 in 30-minute times is exactly 20 times.
-        tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(
-            hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-        env["resource.calendar.leaves"].create([
-            {"name": "Closed", "resource_id": staff.resource_ids.id, "calendar_id": hours.id,
-             "date_from": tomorrow - timedelta(days=5), "date_to": tomorrow},
-            {"name": "Closed", "resource_id": staff.resource_ids.id, "calendar_id": hours.id,
-             "date_from": tomorrow + timedelta(days=1),
-             "date_to": tomorrow + timedelta(days=400)}])
-        product = env["product.template"].create({
-            "name": f"Load check-up {stamp}", "type": "service", "list_price": 0.0,
-            "clinic_duration_minutes": 30, "clinic_portal_visible": True,
-            "clinic_staff_user_ids": [Command.set(staff.ids)]}).product_variant_id
         env["res.users"].create([{
             "name": f"Load Patient {i:02d}", "login": f"{PREFIX}patient_{i}",
             "password": f"{PREFIX}pw_{i}", "tz": "UTC",
             "group_ids": [Command.set([env.ref("base.group_portal").id])]}
             for i in range(PATIENTS)])
-        availability = env["clinic.availability"]
-        policy = availability._policy()
-        patient = env["res.users"].search([("login", "=", f"{PREFIX}patient_0")]).partner_id
-        start, end = availability._window(patient, policy)
-        times = availability._free_starts(patient, product, staff, start, end,
-                                          policy)[staff.id]
+        patients = env["res.users"].search([("login", "like", f"{PREFIX}patient_%")]).partner_id
+        races = {
+            "free": _race_seed(env, hours, "free", 1, 0.0, False, patients[:1]),
+            "paid": _race_seed(env, hours, "paid", 2, PAID_PRICE, True, patients[:1]),
+        }
+        partner_ids = patients.ids
         cr.commit()
+    return partner_ids, races
+
+
+def _race_seed(env, hours, name, days_ahead, price, prepaid, patient):
+    """A staff member open only ``days_ahead`` days from now (08:00-18:00, so 20 30-minute
+    times) and a 30-minute service of ``price`` that only they give: (service, staff, times)."""
+    from odoo.fields import Command
+
+    staff = env["res.users"].create({
+        "name": f"Load Staff {name}", "login": f"{PREFIX}staff_{name}", "tz": "UTC",
+        "group_ids": [Command.set([env.ref("base.group_user").id])]})
+    staff.write({"resource_calendar_id": hours.id, "clinic_portal_bookable": True})
+    day = (datetime.now(UTC) + timedelta(days=days_ahead)).replace(
+        hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    env["resource.calendar.leaves"].create([
+        {"name": "Closed", "resource_id": staff.resource_ids.id, "calendar_id": hours.id,
+         "date_from": day - timedelta(days=5), "date_to": day},
+        {"name": "Closed", "resource_id": staff.resource_ids.id, "calendar_id": hours.id,
+         "date_from": day + timedelta(days=1), "date_to": day + timedelta(days=400)}])
+    product = env["product.template"].create({
+        "name": f"Load {name} check-up {hours.name}", "type": "service", "list_price": price,
+        "clinic_duration_minutes": 30, "clinic_portal_visible": True,
+        "clinic_prepayment_required": prepaid,
+        "clinic_staff_user_ids": [Command.set(staff.ids)]}).product_variant_id
+    availability = env["clinic.availability"]
+    policy = availability._policy()
+    start, end = availability._window(patient, policy)
+    times = availability._free_starts(patient, product, staff, start, end, policy)[staff.id]
     if len(times) != FREE_TIMES:
-        raise SystemExit(f"load: expected {FREE_TIMES} free times, got {len(times)}")
+        raise SystemExit(f"load: expected {FREE_TIMES} {name} times, got {len(times)}")
     return product.id, staff.id, [t.strftime("%Y%m%dT%H%MZ") for t in times]
 
 
@@ -111,47 +163,230 @@ def odoo_command():
     return [sys.executable, str(script)] if script.exists() else [sys.executable, "-m", "odoo"]
 
 
-def start_server(conf, db, port, log):
+def start_server(conf, db, log, workers):
+    """One Odoo server on free loopback ports (HTTP, and websocket when prefork); not waited
+    for."""
+    port = free_port()
     proc = subprocess.Popen(
         [*odoo_command(), "-c", str(conf), "-d", db, f"--db-filter=^{db}$",
-         f"--workers={WORKERS}", "--max-cron-threads=0", f"--http-port={port}",
-         "--http-interface=127.0.0.1", "--log-level=warn", "--limit-time-real=120"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-        # The 50 bookings queue behind 2 workers: a queued connection may wait longer than
-        # the 2 s a worker gives a client to send its request.
+         f"--workers={workers}", "--max-cron-threads=0", f"--http-port={port}",
+         f"--gevent-port={free_port()}", "--http-interface=127.0.0.1", "--log-level=warn",
+         "--limit-time-real=120"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        # Prefork: the bookings queue behind the workers, a queued connection may wait longer
+        # than the 2 s a worker gives a client to send its request.
         env={**os.environ, "ODOO_HTTP_SOCKET_TIMEOUT": "60"})
-    base = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(proc, base, log):
     for _i in range(120):
         if proc.poll() is not None:
             raise SystemExit(f"load: Odoo exited, see {log.name}")
         try:
             if requests.get(f"{base}/web/login", timeout=2).status_code == 200:
-                return proc, base
+                return
         except requests.RequestException:
             pass
         time.sleep(1)
-    proc.terminate()
     raise SystemExit("load: Odoo did not start in 120 s")
+
+
+def stop_server(proc):
+    """Stop the server, its workers and its websocket process (its own process group)."""
+    if proc.poll() is None:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def csrf_of(html):
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def login(base, i):
-    session = requests.Session()
-    # One connection per request: a prefork worker may close an idle kept-alive connection.
-    session.headers["Connection"] = "close"
-    # Idempotent GETs are retried on a reset connection; the bookings (POST) never are.
-    session.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(
-        total=3, backoff_factor=0.2, allowed_methods=["GET"])))
-    page = session.get(f"{base}/web/login", timeout=30)
-    response = session.post(f"{base}/web/login", timeout=30, allow_redirects=False, data={
-        "login": f"{PREFIX}patient_{i}", "password": f"{PREFIX}pw_{i}",
-        "csrf_token": csrf_of(page.text), "redirect": "/my"})
-    if response.status_code not in (302, 303):
-        raise SystemExit(f"load: login of patient {i} failed ({response.status_code})")
-    return session
+def attribute(html, name):
+    match = re.search(rf'{name}="([^"]*)"', html)
+    if not match:
+        raise Answer(f"other page without {name}")
+    return match.group(1)
+
+
+class Patient:
+    """A logged-in patient's browser on one server: at most ``limit`` requests of all the
+    patients of that server in flight, within the listen queue of a prefork server (8 x
+    workers); beyond it the kernel resets connections."""
+
+    def __init__(self, i, base, limit):
+        self.i, self.base, self.limit = i, base, limit
+        self.session = requests.Session()
+        # One connection per request: a prefork worker may close an idle kept-alive connection.
+        self.session.headers["Connection"] = "close"
+        # Idempotent GETs are retried on a reset connection; POSTs never are.
+        self.session.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(
+            total=3, backoff_factor=0.2, allowed_methods=["GET"])))
+
+    def get(self, path, **kw):
+        with self.limit:
+            return self.session.get(f"{self.base}{path}", timeout=120, **kw)
+
+    def post(self, path, **kw):
+        with self.limit:
+            try:
+                return self.session.post(f"{self.base}{path}", timeout=120,
+                                         allow_redirects=False, **kw)
+            except requests.ConnectionError as exc:
+                raise Answer(f"other {type(exc.args[0]).__name__}") from None
+
+    def page(self, path):
+        response = self.get(path)
+        if response.status_code >= 500:
+            raise Answer("error")
+        if response.status_code != 200:
+            raise Answer(f"other {response.status_code} on {path}")
+        return response.text
+
+    def rpc(self, path, params, retry=False):
+        """The result of a JSON-RPC call; None when the server asks to ``retry``."""
+        response = self.post(path, json={"jsonrpc": "2.0", "method": "call", "id": self.i,
+                                         "params": params})
+        if response.status_code >= 500:
+            raise Answer("error")
+        if response.status_code != 200:
+            raise Answer(f"other {response.status_code} on {path}")
+        body = response.json()
+        if "error" not in body:
+            return body.get("result")
+        data = body["error"].get("data", {})
+        if retry and data.get("message") == "retry":
+            return None
+        if data.get("name", "").startswith("odoo.exceptions."):
+            raise Answer(f"other {data.get('message')}")
+        raise Answer("error")
+
+    def login(self):
+        page = self.get("/web/login")
+        response = self.post("/web/login", data={
+            "login": f"{PREFIX}patient_{self.i}", "password": f"{PREFIX}pw_{self.i}",
+            "csrf_token": csrf_of(page.text), "redirect": "/my"})
+        if response.status_code not in (302, 303):
+            raise SystemExit(f"load: login of patient {self.i} failed ({response.status_code})")
+        return self
+
+    def book(self, fields):
+        """POST the booking; the page it leads to, or "conflict"."""
+        response = self.post("/my/appointments/book/confirm", data=fields)
+        if response.status_code in (301, 302, 303) and \
+                "/my/appointments/" in response.headers.get("Location", ""):
+            return response.headers["Location"].removeprefix(self.base)
+        if response.status_code >= 500:
+            raise Answer("error")
+        if TAKEN in response.text:
+            return "conflict"
+        raise Answer(f"other {response.status_code}")
+
+    def pay(self, pay_path):
+        """Pay the held appointment with the Demo provider as the payment form does; its
+        final payment state."""
+        html = self.page(pay_path)
+        option = re.search(r'<input[^>]*data-payment-option-type="payment_method"'
+                           r'[^>]*data-provider-code="demo"[^>]*>', html)
+        if not option:
+            raise Answer("other no Demo payment method on the payment page")
+        processing = self.rpc(attribute(html, "data-transaction-route"), {
+            "provider_id": int(attribute(option.group(0), "data-provider-id")),
+            "payment_method_id": int(attribute(option.group(0), "data-payment-option-id")),
+            "token_id": None, "amount": float(attribute(html, "data-amount")),
+            "flow": "direct", "tokenization_requested": False,
+            "landing_route": attribute(html, "data-landing-route"), "is_validation": False,
+            "access_token": attribute(html, "data-access-token"),
+            "csrf_token": re.search(r'csrf_token: "([^"]+)"', html).group(1)})
+        self.rpc("/payment/demo/simulate_payment", {
+            "reference": processing["reference"], "payment_details": "4242",
+            "simulated_state": "done"})
+        self.page("/payment/status")
+        for _i in range(POLLS):
+            status = self.rpc("/payment/status/poll", {}, retry=True)
+            if status and status["state"] in FINAL_STATES:
+                self.page(status["landing_route"])
+                return status["state"]
+            time.sleep(0.5)
+        raise Answer("other payment not final")
+
+
+def race(patients, service, staff, times, paid):
+    """Release the 50 bookings at once; each patient's outcome."""
+    tokens = []
+    for i, patient in enumerate(patients):
+        try:
+            tokens.append(csrf_of(patient.page(
+                f"/my/appointments/book/confirm?service={service}&staff={staff}"
+                f"&start={times[i % FREE_TIMES]}")))
+        except Answer as answer:
+            raise SystemExit(f"load: confirm page of patient {i}: {answer}") from None
+    barrier = threading.Barrier(len(patients))
+
+    def run(i):
+        barrier.wait(timeout=60)
+        try:
+            landed = patients[i].book({"csrf_token": tokens[i], "service": service,
+                                       "staff": staff, "start": times[i % FREE_TIMES]})
+            if landed == "conflict" or not paid:
+                return "conflict" if landed == "conflict" else "booked"
+            if not landed.endswith("/pay"):
+                return f"other landed on {landed}"
+            state = patients[i].pay(landed)
+            return "booked" if state == "done" else f"other payment {state}"
+        except Answer as answer:
+            return answer.args[0]
+
+    with ThreadPoolExecutor(max_workers=len(patients)) as pool:
+        return list(pool.map(run, range(len(patients))))
+
+
+def database_counts(db, partner_ids, paid_service):
+    """(paid appointments, patients charged without an appointment), read from the database:
+    an appointment counts when active and paid by a confirmed payment; a confirmed payment
+    (not a refund) that is not the payment of an active, paid appointment and has no confirmed
+    refund is a patient charged without an appointment."""
+    from odoo.modules.registry import Registry
+
+    with Registry(db).cursor() as cr:
+        cr.execute("""
+            SELECT count(*) FROM calendar_event event
+              JOIN payment_transaction tx ON tx.id = event.clinic_transaction_id
+             WHERE event.clinic_product_id = %s AND event.active
+               AND event.clinic_payment_state = 'paid' AND tx.state = 'done'
+        """, [paid_service])
+        booked = cr.fetchone()[0]
+        cr.execute("""
+            SELECT count(*) FROM payment_transaction tx
+             WHERE tx.partner_id = ANY(%s) AND tx.state = 'done' AND tx.operation != 'refund'
+               AND NOT EXISTS (SELECT 1 FROM calendar_event event
+                                WHERE event.clinic_transaction_id = tx.id AND event.active
+                                  AND event.clinic_payment_state = 'paid')
+               AND NOT EXISTS (SELECT 1 FROM payment_transaction refund
+                                WHERE refund.source_transaction_id = tx.id
+                                  AND refund.operation = 'refund' AND refund.state = 'done')
+        """, [partner_ids])
+        charged = cr.fetchone()[0]
+        cr.rollback()
+    return booked, charged
+
+
+def tracebacks(logs):
+    return sum(Path(log.name).read_text(errors="replace").count("Traceback (most recent call")
+               for log in logs)
+
+
+def odoo_19():
+    try:
+        import odoo.release
+    except ImportError:
+        return False
+    return odoo.release.version_info[:2] == (19, 0)
 
 
 def main():
@@ -159,79 +394,62 @@ def main():
     parser.add_argument("--database", default="clinic_bench_portal")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
     parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help="HTTP workers per server; 0: a threaded server")
     args = parser.parse_args()
-    service, staff, times = prepare(args.config, args.database)
-    port = free_port()
-    log = open(ROOT / "var" / "load-booking-odoo.log", "w")  # noqa: SIM115 (closed below)
-    proc, base = start_server(args.config, args.database, port, log)
-    started = time.monotonic()
+    if not odoo_19():
+        print("SKIPPED load-booking: Odoo 19 not installed (see README)")
+        return 0
+    partner_ids, races = prepare(args.config, args.database)
+    logs = [open(ROOT / "var" / f"load-booking-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
+            for n in range(1, SERVERS + 1)]
+    servers = []
     try:
+        for log in logs:
+            servers.append(start_server(args.config, args.database, log, args.workers))
+        for (proc, base), log in zip(servers, logs, strict=True):
+            wait_ready(proc, base, log)
+        started = time.monotonic()
+        limits = [threading.BoundedSemaphore(8 * max(args.workers, 2)) for _server in servers]
         with ThreadPoolExecutor(max_workers=10) as pool:
-            sessions = list(pool.map(lambda i: login(base, i), range(PATIENTS)))
-        print(f"load: {PATIENTS} patients logged in", flush=True)
-        tokens = []
-        for i, session in enumerate(sessions):
-            page = session.get(f"{base}/my/appointments/book/confirm", timeout=30, params={
-                "service": service, "staff": staff, "start": times[i % FREE_TIMES]})
-            tokens.append(csrf_of(page.text))
-        barrier = threading.Barrier(PATIENTS)
-        # All 50 are released at once, with at most 8 connections per worker in flight: the
-        # length of Odoo's listen queue (8 x workers); beyond it the kernel resets connections.
-        in_flight = threading.BoundedSemaphore(8 * WORKERS)
-
-        def book(i):
-            barrier.wait(timeout=60)
-            with in_flight:
-                return post_booking(i)
-
-        def post_booking(i):
-            try:
-                response = sessions[i].post(
-                    f"{base}/my/appointments/book/confirm", timeout=120,
-                    allow_redirects=False,
-                    data={"csrf_token": tokens[i], "service": service, "staff": staff,
-                          "start": times[i % FREE_TIMES]})
-            except requests.ConnectionError as exc:
-                return f"other {type(exc.args[0]).__name__}"
-            if response.status_code in (301, 302, 303) and \
-                    "/my/appointments/" in response.headers.get("Location", ""):
-                return "booked"
-            if response.status_code >= 500:
-                return "error"
-            if TAKEN in response.text:
-                return "conflict"
-            return f"other {response.status_code}"
-
-        with ThreadPoolExecutor(max_workers=PATIENTS) as pool:
-            outcomes = list(pool.map(book, range(PATIENTS)))
-        booked, conflicts = outcomes.count("booked"), outcomes.count("conflict")
-        errors = outcomes.count("error")
-        others = [o for o in outcomes if o.startswith("other")]
-        print(f"load: {PATIENTS} patients for {FREE_TIMES} times in "
-              f"{time.monotonic() - started:.1f} s; other answers: {others or 'none'}",
-              flush=True)
+            patients = list(pool.map(
+                lambda i: Patient(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
+                range(PATIENTS)))
+        print(f"load: {PATIENTS} patients logged in on {SERVERS} servers", flush=True)
+        answers = {}
+        for name in ("free", "paid"):
+            outcomes = answers[name] = race(patients, *races[name], paid=name == "paid")
+            others = sorted({o for o in outcomes if o.startswith("other")})
+            print(f"load: {name} race, {PATIENTS} patients for {FREE_TIMES} times: "
+                  f"{outcomes.count('booked')} booked, {outcomes.count('conflict')} conflicts, "
+                  f"{outcomes.count('error')} server errors at "
+                  f"{time.monotonic() - started:.1f} s; other answers: {others or 'none'}",
+                  flush=True)
+        errors = answers["free"].count("error") + answers["paid"].count("error")
 
         def read(i):
-            response = sessions[i % PATIENTS].get(f"{base}/my/appointments", timeout=60)
-            return response.status_code
+            return patients[i % PATIENTS].get("/my/appointments").status_code
 
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(read, range(args.reads)))
         rate = args.reads / (time.perf_counter() - began)
         errors += sum(1 for s in statuses if s >= 500)
-        print(f"booking load: {booked} booked, {conflicts} conflicts, {errors} server errors, "
-              f"{rate:.1f} req/s on /my/appointments")
-        if time.monotonic() - started > DEADLINE:
-            raise SystemExit("load: over the time limit")
-        return 0 if booked == FREE_TIMES and not errors else 1
+        elapsed = time.monotonic() - started
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        for proc, _base in servers:
+            stop_server(proc)
+        for log in logs:
+            log.close()
+    errors += tracebacks(logs)
+    paid, charged = database_counts(args.database, partner_ids, races["paid"][0])
+    conflicts = answers["paid"].count("conflict")
+    print(f"booking load: {paid} booked, {conflicts} conflicts, {errors} server errors, "
+          f"{charged} paid without slot, {rate:.1f} req/s on /my/appointments")
+    if elapsed > DEADLINE:
+        raise SystemExit("load: over the time limit")
+    ok = answers["free"].count("booked") == paid == FREE_TIMES and not errors and not charged
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
