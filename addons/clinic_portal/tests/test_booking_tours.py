@@ -71,7 +71,10 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
         self.assertEqual(mail.subject, template._render_field("subject", event.ids)[event.id])
         self.assertIn(text_of(template._render_field("body_html", event.ids)[event.id]),
                       text_of(mail.body_html))
-        # The template's own text may still be English: these parts are Hebrew whatever it is.
+        # Our own Hebrew text, not the English one, read right to left.
+        english = template.with_context(lang="en_US")._render_field("body_html", event.ids)
+        self.assertNotIn(text_of(english[event.id]), text_of(mail.body_html))
+        self.assertIn('dir="rtl"', mail.body_html)
         self.assertIn('<html lang="he_IL">', mail.body_html)
         self.assertIn(hebrew_term("ir.model,name", "model_calendar_event"), text_of(mail.body_html))
         day = format_datetime(self.env, event.start, tz=self.patient.tz,
