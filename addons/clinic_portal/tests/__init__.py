@@ -19,3 +19,5 @@ from . import test_journey_pages
 from . import test_patient_mails
 from . import test_prepayment
 from . import test_prepayment_portal
+from . import test_balance
+from . import test_paid_cancellation
