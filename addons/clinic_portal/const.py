@@ -84,6 +84,14 @@ PAYMENT_CREDITED = "credited"
 # charged at booking; a no-show fee may be charged to the card afterwards by the staff.
 PAYMENT_GUARANTEED = "guaranteed"
 PAYMENT_FEE_CHARGED = "fee_charged"
+# ... and of a paid appointment the patient cancelled: its invoice reversed by a credit note,
+# the money refunded to the card, or kept as the patient's balance.
+PAYMENT_CANCEL_REFUNDED = "cancel_refunded"
+PAYMENT_CANCEL_CREDITED = "cancel_credited"
+# Where the money of a paid appointment cancelled in the portal goes (company field
+# clinic_portal_cancel_refund): back to the card when the provider can refund, or the balance.
+CANCEL_REFUND_CARD = "card"
+CANCEL_REFUND_BALANCE = "balance"
 # Minutes an appointment is held while the patient pays, unless the clinic sets another.
 DEFAULT_HOLD_MINUTES = 15
 HOLD_MAX_MINUTES = 1440

@@ -165,6 +165,9 @@ class ClinicPortal(CustomerPortal):
             can_reschedule=is_patient and event_sudo.clinic_is_reschedulable,
             invoices=invoices,
             offer=service and service._clinic_portal_offer(event_sudo.clinic_patient_id),
+            paid_invoice=event_sudo.clinic_invoice_id.filtered(
+                lambda invoice: invoice.state == "posted" and invoice in invoices),
+            paid_with=event_sudo._clinic_paid_with(),
             **values)
 
     # ------------------------------------------------------------------------------------
@@ -315,6 +318,8 @@ class ClinicPortal(CustomerPortal):
         values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
                       staff_user=staff_user, start=when,
                       payment=const.PAYMENT_NONE if event else offer["payment"],
+                      balance_pays=not event and partner._clinic_balance_pays(
+                          product, offer, values["policy"]),
                       blockers=[] if event else partner._clinic_booking_blockers(product),
                       forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
         return request.render("clinic_portal.portal_book_confirm", values)
@@ -339,8 +344,10 @@ class ClinicPortal(CustomerPortal):
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start)
         _product, offer = request.env["clinic.availability"]._service(partner, product.id)
-        if offer["payment"] == const.PAYMENT_PREPAYMENT:
-            # Held while the patient pays; a double submit lands on the same hold.
+        # Held while the patient pays, unless paid from the balance; a double submit lands on
+        # the same appointment, which a parallel request may have made (not readable here yet).
+        if offer["payment"] == const.PAYMENT_PREPAYMENT and not (
+                event.exists() and event.clinic_paid_from_balance):
             return request.redirect(event._clinic_portal_pay_url(), code=303)
         if offer["payment"] == const.PAYMENT_GUARANTEE and event._clinic_card_awaited():
             # Held while the patient saves a card; a double submit lands on the same hold.

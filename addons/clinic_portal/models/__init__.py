@@ -15,6 +15,7 @@ from . import calendar_alarm
 from . import calendar_attendee
 from . import calendar_event
 from . import calendar_event_guarantee
+from . import calendar_event_balance
 from . import account_move
 from . import payment_transaction
 from . import clinic_availability

@@ -239,17 +239,18 @@ class CalendarEvent(models.Model):
             raise UserError(self.env._("Appointments cannot be cancelled in the client portal."))
         reason = text.clean_text(reason, const.REASON_MAX_CHARS)
         partner = event_sudo.clinic_patient_id
-        self.env["clinic.booking"]._lock(event_sudo.user_id, partner)
+        # A second submit of the cancellation fails here at once, and is refused when retried.
+        event_sudo._clinic_lock_payment()
         event_sudo.write({"clinic_cancel_reason": reason or False})
+        money_note = event_sudo._clinic_cancel_payment(policy)
         event_sudo._clinic_mail_patient(const.MESSAGE_CANCELLED)
         body = self.env._("Cancelled by %(patient)s from the client portal.",
                           patient=partner.name)
         if reason:
             body = self.env._("Cancelled by %(patient)s from the client portal. Reason: "
                               "%(reason)s", patient=partner.name, reason=reason)
-        if event_sudo.clinic_payment_state == const.PAYMENT_PAID:
-            body = Markup("%s<br/>%s") % (body, self.env._(
-                "It was paid online: refund the payment from its invoice if it is due."))
+        if money_note:
+            body = Markup("%s<br/>%s") % (body, money_note)
         event_sudo.message_post(body=body, partner_ids=event_sudo.user_id.partner_id.ids,
                                 subtype_xmlid="mail.mt_note")
         event_sudo.action_archive()
@@ -267,7 +268,8 @@ class CalendarEvent(models.Model):
         self.write({
             "clinic_payment_state": const.PAYMENT_AWAITING,
             "clinic_hold_expiry": expiry,
-            "clinic_invoice_id": self._clinic_draft_invoice(offer, policy).id,
+            "clinic_invoice_id": (self.clinic_invoice_id
+                                  or self._clinic_draft_invoice(offer, policy)).id,
         })
         self.env.ref("clinic_portal.ir_cron_release_holds").sudo()._trigger(at=expiry)
         self.message_post(

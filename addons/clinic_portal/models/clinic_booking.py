@@ -78,8 +78,9 @@ class ClinicBooking(models.AbstractModel):
 
     @api.model
     def _held_for(self, partner, product, start):
-        """The patient's live hold of ``product`` at ``start``, also one that a parallel
-        request committed meanwhile (a double submit): read in a new snapshot too."""
+        """The patient's live hold of ``product`` at ``start``, or their booking of it paid
+        from the balance, also one that a parallel request committed meanwhile (a double
+        submit): read in a new snapshot too."""
         params = (partner.id, product.id, slots.to_naive_utc(start), const.PAYMENT_AWAITING,
                   fields.Datetime.now())
         self.env["calendar.event"].flush_model()
@@ -94,7 +95,8 @@ class ClinicBooking(models.AbstractModel):
         cr.execute("""
             SELECT id FROM calendar_event
              WHERE clinic_patient_id = %s AND clinic_product_id = %s AND start = %s
-               AND active AND clinic_payment_state = %s AND clinic_hold_expiry > %s
+               AND active AND ((clinic_payment_state = %s AND clinic_hold_expiry > %s)
+                               OR clinic_paid_from_balance)
              ORDER BY id
         """, params)
         return [row[0] for row in cr.fetchall()]

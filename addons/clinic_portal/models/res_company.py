@@ -71,6 +71,17 @@ class ResCompany(models.Model):
              "appointment.",
         groups="base.group_user",
     )
+    clinic_portal_cancel_refund = fields.Selection(
+        selection=[(const.CANCEL_REFUND_CARD, "Refund to the card when possible"),
+                   (const.CANCEL_REFUND_BALANCE, "Keep as the client's balance")],
+        string="Money of a cancelled paid appointment", required=True,
+        default=const.CANCEL_REFUND_CARD,
+        help="A client who cancels a paid appointment in the portal gets a credit note of its "
+             "invoice, and the money back on the card they paid with where the payment "
+             "provider can refund it; otherwise, or when kept as the balance, it pays their "
+             "next appointments.",
+        groups="base.group_user",
+    )
     clinic_portal_future_limit = fields.Integer(
         string="Future appointments limit",
         # Not "no limit" by default: one new account could otherwise hold every free time.

@@ -25,6 +25,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_portal_makeup_sessions", readonly=False)
     clinic_portal_skip_payment_with_balance = fields.Boolean(
         related="company_id.clinic_portal_skip_payment_with_balance", readonly=False)
+    clinic_portal_cancel_refund = fields.Selection(
+        related="company_id.clinic_portal_cancel_refund", readonly=False)
     clinic_portal_future_limit = fields.Integer(
         related="company_id.clinic_portal_future_limit", readonly=False)
     clinic_portal_future_limit_scope = fields.Selection(

@@ -2,6 +2,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
+from .. import const
 from ..services import registration_rules
 
 
@@ -182,3 +183,60 @@ class ResPartner(models.Model):
                 "Please fill in these forms before booking: %(forms)s",
                 forms=", ".join(due.mapped("title"))))
         return blockers
+
+    # ------------------------------------------------------------------------------------
+    # The client's balance with the clinic
+    # ------------------------------------------------------------------------------------
+    def _clinic_credit_lines(self, account, company, currency, fresh=False):
+        """The client's open credit on the receivable ``account`` of ``company`` in
+        ``currency``: unreconciled credit lines of posted entries of their commercial partner
+        (a payment kept as balance, a credit note), oldest first, as superuser.
+
+        :param fresh: leave out the lines that a new snapshot sees reconciled or with another
+            amount: under the booking lock, the credit a parallel booking used meanwhile is gone
+        """
+        self.ensure_one()
+        lines = self.env["account.move.line"].sudo().search([
+            ("account_id", "=", account.id),
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", company.id),
+            ("currency_id", "=", currency.id),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("balance", "<", 0.0),
+            ("amount_residual_currency", "<", 0.0),
+        ], order="date, id")
+        if not fresh or not lines:
+            return lines
+        with self.env.registry.cursor() as cr:
+            cr.execute("""
+                SELECT id, CASE WHEN reconciled THEN 0 ELSE amount_residual_currency END
+                  FROM account_move_line WHERE id IN %s
+            """, (tuple(lines.ids),))
+            committed = dict(cr.fetchall())
+        # A line this transaction made is not committed yet: it is this transaction's to use.
+        return lines.filtered(lambda line: line.id not in committed or currency.compare_amounts(
+            committed[line.id], line.amount_residual_currency) == 0)
+
+    def _clinic_balance_pays(self, product, offer, policy):
+        """Whether booking ``product`` at its portal ``offer`` would be paid from this client's
+        balance: the clinic allows it and the balance covers the price with its taxes. What
+        the pages say before booking; the booking decides on the invoice itself."""
+        self.ensure_one()
+        if not policy.skip_payment_with_balance or offer["payment"] != const.PAYMENT_PREPAYMENT:
+            return False
+        journal = self.env["res.company"].browse(policy.company_id)._clinic_portal_issuer(product)
+        if not journal:
+            return False
+        company, partner = journal.company_id, self.sudo().commercial_partner_id
+        currency = self.env["res.currency"].browse(offer["currency_id"])
+        fiscal_position = self.env["account.fiscal.position"].sudo().with_company(
+            company)._get_fiscal_position(partner)
+        taxes = fiscal_position.map_tax(
+            product.sudo().taxes_id._filter_taxes_by_company(company))
+        total = taxes.compute_all(offer["price"], currency, 1.0, product, partner)[
+            "total_included"]
+        account = partner.with_company(company).property_account_receivable_id
+        credit = self._clinic_credit_lines(account, company, currency)
+        return currency.compare_amounts(-sum(credit.mapped("amount_residual_currency")),
+                                        total) >= 0

@@ -31,6 +31,8 @@ class PortalPolicy:
     slot_step: int = 15
     treating_team_only: bool = False
     hold_minutes: int = 15
+    skip_payment_with_balance: bool = False
+    cancel_refund: str = "card"
 
     @classmethod
     def from_company(cls, company):

@@ -22,3 +22,5 @@ from . import test_prepayment_portal
 from . import test_guarantee
 from . import test_guarantee_portal
 from . import test_guarantee_tours
+from . import test_balance
+from . import test_paid_cancellation

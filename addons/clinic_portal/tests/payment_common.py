@@ -6,6 +6,7 @@ from .booking_common import BookingSetup
 LIST_PRICE = 300.0
 PORTAL_PRICE = 250.0
 VAT = 18.0
+TOTAL = PORTAL_PRICE * (1 + VAT / 100)
 
 
 class PrepaymentSetup(BookingSetup):
@@ -67,3 +68,35 @@ class PrepaymentSetup(BookingSetup):
                              "payment_details": "4242"})
         if post_process and not tx.is_post_processed:
             tx._post_process()
+
+
+class BalanceSetup(PrepaymentSetup):
+    """The prepayment set-up, and the patient's balance with the clinic."""
+
+    def _credit_note(self, amount, partner=None):
+        """A posted credit note of ``amount`` (no tax) to the patient: their balance."""
+        move = self.env["account.move"].create({
+            "move_type": "out_refund",
+            "partner_id": (partner or self.patient).id,
+            "invoice_line_ids": [Command.create({
+                "name": "Goodwill", "quantity": 1, "price_unit": amount,
+                "tax_ids": [Command.set([])]})],
+        })
+        move.action_post()
+        return move
+
+    def _payment(self, amount):
+        """A posted payment of ``amount`` by the patient, not applied to any invoice."""
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(self.company),
+             ("type", "=", "bank")], limit=1)
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer",
+            "partner_id": self.patient.id, "amount": amount, "journal_id": journal.id})
+        payment.action_post()
+        return payment
+
+    def _open_credit(self, move):
+        return -sum(move.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).mapped("amount_residual"))

@@ -20,8 +20,7 @@ SETTINGS = {
 }
 
 
-@tagged("post_install", "-at_install")
-class TestBookingRace(TransactionCase):
+class ParallelBookings:
     """Bookings in real parallel transactions: the data is committed, then removed."""
 
     def _committed(self, function):
@@ -98,6 +97,11 @@ class TestBookingRace(TransactionCase):
         for thread in threads:
             thread.join(timeout=120)
         return outcomes, reasons
+
+
+@tagged("post_install", "-at_install")
+class TestBookingRace(ParallelBookings, TransactionCase):
+    """Parallel bookings of one patient: the future limit and one hold per booking."""
 
     def test_parallel_bookings_of_one_patient_respect_the_future_limit(self):
         old, staff_id, patient_id, service_id = self._committed(self._prepare)

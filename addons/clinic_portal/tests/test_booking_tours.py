@@ -10,7 +10,7 @@ from odoo.tools.translate import PoFileReader
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
-from .payment_common import PrepaymentSetup
+from .payment_common import TOTAL, BalanceSetup
 
 
 def speak_hebrew(cls):
@@ -171,7 +171,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPrepaymentTourHebrew(PrepaymentSetup, HttpCase):
+class TestPrepaymentTourHebrew(BalanceSetup, HttpCase):
     """A Hebrew-speaking patient prepays a consultation on the Demo provider, in Chromium."""
 
     @classmethod
@@ -189,3 +189,31 @@ class TestPrepaymentTourHebrew(PrepaymentSetup, HttpCase):
         self.assertEqual(event.user_id, self.staff)
         self.assertEqual(event.clinic_transaction_id.provider_id, self.provider)
         self.assertIn(event.clinic_invoice_id.payment_state, ("paid", "in_payment"))
+
+    def test_tour_book_on_balance(self):
+        self.company.clinic_portal_skip_payment_with_balance = True
+        balance = self._credit_note(400.0)
+        self.start_tour(f"/he/my/appointments/book?service={self.consultation.id}",
+                        "clinic_portal_balance_he", login="booking_patient")
+        event = self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
+        self.assertEqual(event.clinic_payment_state, "paid")
+        self.assertTrue(event.clinic_paid_from_balance)
+        self.assertFalse(event.clinic_transaction_ids)
+        self.assertIn(event.clinic_invoice_id.payment_state, ("paid", "reversed"))
+        self.assertEqual(event.clinic_invoice_id.amount_residual, 0.0)
+        self.assertAlmostEqual(self._open_credit(balance), 400.0 - TOTAL)
+
+    def test_tour_cancel_a_paid_appointment_and_see_the_credit_note(self):
+        event = self._hold(self._slots(product=self.consultation)[self.staff.id][30])
+        tx = self._pay(event)
+        self.start_tour(f"/he{event._clinic_portal_url()}", "clinic_portal_cancel_paid_he",
+                        login="booking_patient")
+        self.assertFalse(event.active)
+        self.assertEqual(event.clinic_payment_state, "cancel_refunded")
+        credit_note = event.clinic_invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.reversed_entry_id, event.clinic_invoice_id)
+        self.assertEqual(event.clinic_invoice_id.payment_state, "reversed")
+        refund = tx.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        self.assertAlmostEqual(refund.amount, -TOTAL)

@@ -122,14 +122,14 @@ class TestPrepayment(PrepaymentSetup, TransactionCase):
         self.assertFalse(second.invoice_ids)
         self.assertIn("already paid", event.message_ids[0].body)
 
-    def test_cancelling_a_paid_appointment_tells_the_staff_member_to_refund_it(self):
+    def test_cancelling_a_paid_appointment_tells_the_staff_member_of_its_refund(self):
         event = self._hold(TUESDAY_9)
         self._pay(event)
         self._cancel(event, "Travelling")
         self.assertFalse(event.active)
         note = event.message_ids[0]
         self.assertIn("Travelling", note.body)
-        self.assertIn("paid online: refund the payment", note.body)
+        self.assertIn("refunded to the patient's card", note.body)
         self.assertEqual(note.partner_ids, self.staff.partner_id)
 
     def test_staff_find_the_appointments_paid_at_booking(self):

@@ -280,3 +280,95 @@ tours.add("clinic_portal_prepay_he", {
         },
     ],
 });
+
+// The patient's balance covers the price: booked at once, paid from the balance, no card step.
+tours.add("clinic_portal_balance_he", {
+    steps: () => [
+        {
+            content: "Choose the staff member",
+            trigger: "#wrapwrap.o_rtl .o_clinic_staff_list .o_clinic_staff_option:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first day with free time",
+            trigger: ".o_clinic_days .o_clinic_day:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_times .o_clinic_time:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The confirmation says the balance pays it: no payment step",
+            trigger: ".o_clinic_confirm:not(:has(.o_clinic_prepayment_note)) .o_clinic_balance_note",
+        },
+        {
+            content: "Book it",
+            trigger: ".o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Booked, without the payment form",
+            trigger: "#wrapwrap.o_rtl .o_clinic_appointment_detail:not(:has(.o_clinic_hold)) .o_clinic_booked:contains('הפגישה שלך נקבעה')",
+        },
+        {
+            content: "Paid from the balance, with its invoice",
+            trigger: ".o_clinic_paid ~ .o_clinic_paid_with .o_clinic_paid_from_balance",
+        },
+        {
+            trigger: ".o_clinic_appointment_detail a.o_clinic_invoice",
+        },
+    ],
+});
+
+// A paid appointment cancelled: refunded to the card, and its credit note on its page.
+tours.add("clinic_portal_cancel_paid_he", {
+    steps: () => [
+        {
+            content: "The appointment is paid, and the page says with what",
+            trigger: "#wrapwrap.o_rtl .o_clinic_paid ~ .o_clinic_paid_with .o_clinic_paid_card",
+        },
+        {
+            content: "Open the cancellation form",
+            trigger: ".o_clinic_cancel_toggle",
+            run: "click",
+        },
+        {
+            content: "Confirm the cancellation",
+            trigger: "#clinic_cancel_form.show .o_clinic_cancel_confirm",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Cancelled, and the payment refunded to the card",
+            trigger: ".o_clinic_cancelled:contains('הפגישה שלך בוטלה') ~ .card .o_clinic_cancel_refunded",
+        },
+        {
+            content: "Back to all appointments",
+            trigger: "a.o_clinic_all_appointments",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Open the cancelled appointment",
+            trigger: ".o_clinic_past a.o_clinic_appointment:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Its page lists the credit note: open it",
+            trigger: ".o_clinic_appointment_detail:has(.o_clinic_cancel_refunded) a.o_clinic_credit_note",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The credit note's own page",
+            trigger: ".o_portal_invoice_sidebar",
+        },
+    ],
+});
