@@ -194,10 +194,11 @@ class TestBookingRules(BookingSetup, TransactionCase):
         with self.assertRaisesRegex(UserError, "closed"):
             self._book(utc(2026, 3, 3, 9))
 
-    def test_services_needing_a_card_guarantee_are_not_booked_yet(self):
+    def test_a_card_guarantee_is_refused_while_no_payment_provider_can_save_a_card(self):
         guaranteed = self._make_service(self.env, "Guaranteed", 30, self.staff, list_price=100.0,
                                         clinic_card_guarantee_required=True)
         self.assertEqual(guaranteed._clinic_portal_offer(self.patient)["payment"], "guarantee")
+        self.env["payment.provider"].search([]).write({"state": "disabled"})
         with self.assertRaisesRegex(UserError, "needs a payment at booking"):
             self._book(utc(2026, 3, 3, 9), product=guaranteed)
         self.assertFalse(self.env["calendar.event"].search(
