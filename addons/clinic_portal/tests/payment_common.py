@@ -1,5 +1,8 @@
+import re
+
 from odoo.fields import Command
 
+from ..controllers.portal import format_start
 from .booking_common import BookingSetup
 
 # A consultation of 300 before VAT; the patient's pricelist sells it at 250.
@@ -100,3 +103,41 @@ class BalanceSetup(PrepaymentSetup):
         return -sum(move.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         ).mapped("amount_residual"))
+
+
+class PortalPaymentRequests:
+    """What the patient's browser sends while booking a paid service, for HttpCase tests
+    logged in as the patient."""
+
+    def _csrf(self):
+        page = self.url_open("/my/appointments").text
+        return re.search(r'csrf_token: "([^"]+)"', page).group(1)
+
+    def _submit_booking(self, service, start):
+        """The confirm page's button, for ``service`` with ``self.staff`` at ``start``."""
+        return self.url_open("/my/appointments/book/confirm", data={
+            "csrf_token": self._csrf(), "service": service.id,
+            "staff": self.staff.id, "start": format_start(start)}, allow_redirects=False)
+
+    def _form_transaction(self, route, **values):
+        """What Odoo's payment form posts to ``route`` to create a transaction of the Demo
+        provider: its processing values, or the error message the form would show."""
+        values = {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.provider.payment_method_ids[:1].id,
+            "token_id": None, "amount": 1.0, "flow": "direct",
+            "tokenization_requested": False, "landing_route": "/elsewhere",
+            "is_validation": False, "access_token": "from-the-page",
+            **values,
+        }
+        response = self.opener.post(
+            f"{self.base_url()}{route}",
+            json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": values})
+        body = response.json()
+        if "error" in body:
+            return body["error"]["data"]["message"]
+        return body["result"]
+
+    def _mine(self):
+        return self.env["calendar.event"].with_context(active_test=False).search(
+            [("clinic_patient_id", "=", self.patient.id)])

@@ -1,13 +1,13 @@
-import re
 
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
 from .guarantee_common import GuaranteeSetup
+from .payment_common import PortalPaymentRequests
 
 
 @tagged("post_install", "-at_install")
-class TestGuaranteePortal(GuaranteeSetup, HttpCase):
+class TestGuaranteePortal(PortalPaymentRequests, GuaranteeSetup, HttpCase):
     """Book with a card as guarantee through the portal pages and Odoo's payment routes, on
     the Demo provider; only the patient reaches their hold and its card form."""
 
@@ -29,41 +29,17 @@ class TestGuaranteePortal(GuaranteeSetup, HttpCase):
         return self.url_open(f"/my/appointments/book/confirm?service={self.physio.id}"
                              f"&staff={self.staff.id}&start={format_start(start)}").text
 
-    def _csrf(self):
-        page = self.url_open("/my/appointments").text
-        return re.search(r'csrf_token: "([^"]+)"', page).group(1)
-
     def _submit(self, start):
-        return self.url_open("/my/appointments/book/confirm", data={
-            "csrf_token": self._csrf(), "service": self.physio.id,
-            "staff": self.staff.id, "start": format_start(start)}, allow_redirects=False)
+        return self._submit_booking(self.physio, start)
 
     def _card_transaction(self, event, **params):
-        """What the card form posts to create the validation transaction of ``event``: its
-        processing values, or the error message the form would show."""
-        values = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.provider.payment_method_ids[:1].id,
-            "token_id": None, "amount": 500.0, "flow": "direct",
-            "tokenization_requested": False, "landing_route": "/elsewhere",
-            "is_validation": True, "access_token": "from-the-page",
-            **params,
-        }
-        response = self.opener.post(
-            f"{self.base_url()}/my/appointments/{event.id}/card/transaction",
-            json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": values})
-        body = response.json()
-        if "error" in body:
-            return body["error"]["data"]["message"]
-        return body["result"]
+        """What the card form posts to create the validation transaction of ``event``."""
+        return self._form_transaction(f"/my/appointments/{event.id}/card/transaction",
+                                      **{"amount": 500.0, "is_validation": True, **params})
 
     def _refused(self, event, **params):
         with self.assertLogs("odoo.http", "WARNING"):
             return self._card_transaction(event, **params)
-
-    def _mine(self):
-        return self.env["calendar.event"].with_context(active_test=False).search(
-            [("clinic_patient_id", "=", self.patient.id)])
 
     def test_leave_a_card_and_book_on_the_demo_provider(self):
         self.assertIn("Continue to save a card", self._confirm_page(self._free_start()))

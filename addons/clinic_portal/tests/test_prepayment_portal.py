@@ -1,13 +1,12 @@
-import re
 
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
-from .payment_common import PrepaymentSetup
+from .payment_common import PortalPaymentRequests, PrepaymentSetup
 
 
 @tagged("post_install", "-at_install")
-class TestPrepaymentPortal(PrepaymentSetup, HttpCase):
+class TestPrepaymentPortal(PortalPaymentRequests, PrepaymentSetup, HttpCase):
     """Prepay and book through the portal pages and Odoo's payment routes, on the Demo
     provider; only the patient reaches their hold, its payment and its invoice."""
 
@@ -25,42 +24,17 @@ class TestPrepaymentPortal(PrepaymentSetup, HttpCase):
     def _free_start(self, skip=0):
         return self._slots(product=self.consultation)[self.staff.id][skip]
 
-    def _csrf(self):
-        page = self.url_open("/my/appointments").text
-        return re.search(r'csrf_token: "([^"]+)"', page).group(1)
-
     def _submit(self, start):
-        return self.url_open("/my/appointments/book/confirm", data={
-            "csrf_token": self._csrf(), "service": self.consultation.id,
-            "staff": self.staff.id, "start": format_start(start)}, allow_redirects=False)
+        return self._submit_booking(self.consultation, start)
 
     def _transaction(self, event, **params):
-        """What the payment form posts to create the transaction of ``event``: its
-        processing values, or the error message the form would show."""
-        values = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.provider.payment_method_ids[:1].id,
-            "token_id": None, "amount": 1.0, "flow": "direct",
-            "tokenization_requested": False, "landing_route": "/elsewhere",
-            "is_validation": False, "access_token": "from-the-page",
-            **params,
-        }
-        response = self.opener.post(
-            f"{self.base_url()}/my/appointments/{event.id}/transaction",
-            json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": values})
-        body = response.json()
-        if "error" in body:
-            return body["error"]["data"]["message"]
-        return body["result"]
+        """What the payment form posts to create the transaction of ``event``."""
+        return self._form_transaction(f"/my/appointments/{event.id}/transaction", **params)
 
     def _refused(self, event, **params):
         """The message a refused transaction request shows (Odoo logs it as a warning)."""
         with self.assertLogs("odoo.http", "WARNING"):
             return self._transaction(event, **params)
-
-    def _mine(self):
-        return self.env["calendar.event"].with_context(active_test=False).search(
-            [("clinic_patient_id", "=", self.patient.id)])
 
     def test_prepay_and_book_on_the_demo_provider(self):
         confirm = self.url_open(f"/my/appointments/book/confirm?service={self.consultation.id}"

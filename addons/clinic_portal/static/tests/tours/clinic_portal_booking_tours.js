@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+
 // A Hebrew-speaking patient books, reschedules and cancels in the client portal, and is
 // refused, in Hebrew, when a rule says no. The pages are right-to-left.
 const tours = registry.category("web_tour.tours");
@@ -231,24 +233,7 @@ tours.add("clinic_portal_prepay_he", {
             content: "The service is paid when booked: the page says so, right-to-left",
             trigger: "#wrapwrap.o_rtl .o_clinic_prepayment_note",
         },
-        {
-            content: "Choose the staff member",
-            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first day with free time",
-            trigger: ".o_clinic_days .o_clinic_day:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first free time",
-            trigger: ".o_clinic_times .o_clinic_time:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...firstFreeTime(),
         {
             content: "The confirmation says the time is held while paying",
             trigger: ".o_clinic_confirm .o_clinic_prepayment_note",
@@ -284,24 +269,7 @@ tours.add("clinic_portal_prepay_he", {
 // The patient's balance covers the price: booked at once, paid from the balance, no card step.
 tours.add("clinic_portal_balance_he", {
     steps: () => [
-        {
-            content: "Choose the staff member",
-            trigger: "#wrapwrap.o_rtl .o_clinic_staff_list .o_clinic_staff_option:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first day with free time",
-            trigger: ".o_clinic_days .o_clinic_day:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first free time",
-            trigger: ".o_clinic_times .o_clinic_time:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...firstFreeTime("#wrapwrap.o_rtl .o_clinic_staff_list .o_clinic_staff_option:first"),
         {
             content: "The confirmation says the balance pays it: no payment step",
             trigger: ".o_clinic_confirm:not(:has(.o_clinic_prepayment_note)) .o_clinic_balance_note",

@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+
 // A card as guarantee, in Hebrew and right-to-left: a patient leaves a card and books, and
 // a member of the staff charges the no-show fee to it.
 const tours = registry.category("web_tour.tours");
@@ -10,24 +12,7 @@ tours.add("clinic_portal_guarantee_he", {
             content: "The service is booked with a card: the page says so, right-to-left",
             trigger: "#wrapwrap.o_rtl .o_clinic_guarantee_note",
         },
-        {
-            content: "Choose the staff member",
-            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first day with free time",
-            trigger: ".o_clinic_days .o_clinic_day:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first free time",
-            trigger: ".o_clinic_times .o_clinic_time:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...firstFreeTime(),
         {
             content: "The confirmation says a card is saved next, and nothing charged",
             trigger: ".o_clinic_confirm .o_clinic_guarantee_note .o_clinic_no_show_fee",

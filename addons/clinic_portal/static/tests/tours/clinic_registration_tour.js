@@ -1,5 +1,7 @@
 import { registry } from "@web/core/registry";
 
+import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+
 function fillForm(title) {
     return [
         {
@@ -112,24 +114,7 @@ registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "Choose the staff member",
-            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first day with free time",
-            trigger: ".o_clinic_days .o_clinic_day:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first free time",
-            trigger: ".o_clinic_times .o_clinic_time:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...firstFreeTime(),
         {
             content: "Confirm the appointment",
             trigger: ".o_clinic_confirm_button",
