@@ -1,7 +1,7 @@
 {
     "name": "Clinic Client Portal",
     "summary": "Patients register, fill forms, book, reschedule and cancel appointments online",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-suite/clinic-odoo",
     "author": "Clinic Suite Contributors",
@@ -29,6 +29,7 @@
         "views/res_users_views.xml",
         "views/res_partner_views.xml",
         "views/product_template_views.xml",
+        "views/clinic_course_views.xml",
         "views/menus.xml",
         "views/registration_templates.xml",
         "views/login_templates.xml",
@@ -40,6 +41,7 @@
     "demo": [
         "demo/clinic_portal_demo.xml",
         "demo/survey_demo.xml",
+        "demo/clinic_course_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

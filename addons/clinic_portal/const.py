@@ -35,6 +35,8 @@ FREQUENCY_NEW_CLIENTS = "new_clients"
 # Advisory lock classes (pg_advisory_xact_lock(class, id)) of portal bookings.
 LOCK_STAFF = 73110
 LOCK_PATIENT = 73111
+# ... and of the seats of one course meeting (make-up sessions booked in the portal).
+LOCK_COURSE_MEETING = 73112
 # ... and of registrations of one mobile number (double clicks, second tabs).
 LOCK_REGISTRATION = 7421
 
@@ -108,3 +110,17 @@ OPERATION_FEE = "offline"
 REASON_MAX_CHARS = 1000
 # Minutes between offered start times unless the clinic sets another step.
 DEFAULT_SLOT_STEP_MINUTES = 15
+
+# Courses: an enrollment's state, a seat's kind and state (clinic.course.enrollment/seat).
+ENROLLMENT_ENROLLED = "enrolled"
+ENROLLMENT_DONE = "done"
+ENROLLMENT_CANCELLED = "cancelled"
+SEAT_REGULAR = "regular"
+SEAT_MAKEUP = "makeup"
+SEAT_BOOKED = "booked"
+SEAT_ATTENDED = "attended"
+SEAT_ABSENT = "absent"
+SEAT_CANCELLED = "cancelled"
+# Outcome messages of the course pages (?message=...).
+MESSAGE_MAKEUP_BOOKED = "makeup_booked"
+MESSAGE_MAKEUP_CANCELLED = "makeup_cancelled"

@@ -70,3 +70,23 @@ def test_free_text_loses_nul_and_control_characters_and_is_cut():
 def test_ids_are_ascii_digits_only():
     assert text.parse_id("42") == 42
     assert [text.parse_id(v) for v in ("²", "٣", "-1", "1e3", "", None, "9" * 20)] == [0] * 7
+
+
+courses = _load("courses")
+
+
+def test_makeup_left_is_the_allowance_less_the_used_never_below_zero():
+    assert courses.makeup_left(14, 3) == 11
+    assert courses.makeup_left(0, 0) == 0
+    assert courses.makeup_left(2, 5) == 0
+
+
+def test_first_free_seat_is_the_lowest_number_not_taken_within_the_capacity():
+    assert courses.first_free_seat([], 5) == 1
+    assert courses.first_free_seat([1, 2, 4], 5) == 3
+    assert courses.first_free_seat([1, 2, 3, 4, 5], 5) is None
+
+
+def test_the_makeup_allowance_is_read_from_the_company_like_every_setting():
+    assert PortalPolicy.from_company(company(makeup_sessions=0)).makeup_sessions == 0
+    assert PortalPolicy.from_company(company(makeup_sessions=3)).makeup_sessions == 3

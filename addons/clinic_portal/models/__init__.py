@@ -21,3 +21,8 @@ from . import payment_transaction
 from . import clinic_availability
 from . import clinic_booking
 from . import ir_http
+from . import clinic_course
+from . import clinic_course_enrollment
+from . import clinic_course_seat
+from . import calendar_event_course
+from . import res_partner_course

@@ -33,6 +33,7 @@ class PortalPolicy:
     hold_minutes: int = 15
     skip_payment_with_balance: bool = False
     cancel_refund: str = "card"
+    makeup_sessions: int = 14
 
     @classmethod
     def from_company(cls, company):
