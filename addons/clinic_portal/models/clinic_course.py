@@ -84,7 +84,7 @@ class ClinicCourse(models.Model):
         seats = self.env["clinic.course.seat"].sudo().search(
             [("course_id", "in", self.ids), ("seat_no", ">", capacity)])
         for seat in seats:
-            taken = seat.meeting_id.clinic_seat_ids.filtered("seat_no").mapped("seat_no")
+            taken = seat.meeting_id.clinic_seat_ids.mapped("seat_no")
             free = [n for n in range(1, capacity + 1) if n not in taken]
             if free:
                 seat.seat_no = free[0]

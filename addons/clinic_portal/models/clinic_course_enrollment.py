@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..services import courses, slots
@@ -46,6 +46,14 @@ class ClinicCourseEnrollment(models.Model):
 
     _partner_course_unique = models.Constraint(
         "UNIQUE (partner_id, course_id)", "This client is already enrolled in this group.")
+
+    @api.constrains("state", "course_id")
+    def _check_group_not_full(self):
+        for course in self.course_id:
+            if course.enrolled_count > course.capacity:
+                raise ValidationError(self.env._(
+                    "%(group)s is full: it has %(capacity)s seats.", group=course.name,
+                    capacity=course.capacity))
 
     @api.depends("seat_ids.kind", "seat_ids.state")
     def _compute_makeup_used(self):
@@ -224,7 +232,7 @@ class ClinicCourseEnrollment(models.Model):
     def _count_rows(self, cr, params):
         meeting_id, enrollment_id, makeup, cancelled = params
         cr.execute("SELECT seat_no FROM clinic_course_seat WHERE meeting_id = %s "
-                   "AND seat_no IS NOT NULL", [meeting_id])
+                   "AND seat_no > 0", [meeting_id])
         taken = [row[0] for row in cr.fetchall()]
         cr.execute("SELECT count(*) FROM clinic_course_seat WHERE enrollment_id = %s "
                    "AND kind = %s AND state != %s", [enrollment_id, makeup, cancelled])

@@ -36,16 +36,16 @@ class ClinicCourseSeat(models.Model):
         selection=[(const.SEAT_BOOKED, "Booked"), (const.SEAT_ATTENDED, "Present"),
                    (const.SEAT_ABSENT, "Absent"), (const.SEAT_CANCELLED, "Cancelled")],
         required=True, default=const.SEAT_BOOKED)
-    seat_no = fields.Integer(string="Seat", readonly=True, copy=False)
+    seat_no = fields.Integer(string="Seat", readonly=True, copy=False,
+                             help="Its number in the meeting, from 1; 0 once cancelled.")
     is_live = fields.Boolean(compute="_compute_is_live")
 
-    _seat_unique = models.Constraint(
-        "UNIQUE (meeting_id, seat_no)", "This meeting is full.")
+    _seat_unique = models.UniqueIndex(
+        "(meeting_id, seat_no) WHERE seat_no > 0", "This meeting is full.")
     _seat_within_capacity = models.Constraint(
-        "CHECK (seat_no IS NULL OR (seat_no >= 1 AND seat_no <= capacity))",
-        "This meeting is full.")
+        "CHECK (seat_no >= 0 AND seat_no <= capacity)", "This meeting is full.")
     _seat_numbered_while_live = models.Constraint(
-        "CHECK ((state = 'cancelled') = (seat_no IS NULL))",
+        "CHECK ((state = 'cancelled') = (seat_no = 0))",
         "A seat has a number until it is cancelled.")
     _partner_meeting_unique = models.UniqueIndex(
         "(meeting_id, partner_id) WHERE state != 'cancelled'",
@@ -67,7 +67,8 @@ class ClinicCourseSeat(models.Model):
         """The lowest free number of the meeting, or one past its capacity when it is full
         (which the database refuses)."""
         meeting = self.env["calendar.event"].sudo().browse(meeting_id)
-        taken = meeting.clinic_seat_ids.filtered("seat_no").mapped("seat_no") + [
+        taken = self.sudo().search([("meeting_id", "=", meeting_id),
+                                    ("seat_no", ">", 0)]).mapped("seat_no") + [
             vals.get("seat_no") for vals in vals_list
             if vals.get("meeting_id") == meeting_id and vals.get("seat_no")]
         capacity = meeting.clinic_course_id.capacity
@@ -94,7 +95,7 @@ class ClinicCourseSeat(models.Model):
 
     def _cancel(self):
         """Free the seats: no longer attendees of their meetings."""
-        self.write({"state": const.SEAT_CANCELLED, "seat_no": False})
+        self.write({"state": const.SEAT_CANCELLED, "seat_no": 0})
         for seat in self:
             partner = seat.partner_id.sudo()
             partner.meeting_ids = [fields.Command.unlink(seat.meeting_id.id)]

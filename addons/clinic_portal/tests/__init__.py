@@ -24,3 +24,5 @@ from . import test_guarantee_portal
 from . import test_guarantee_tours
 from . import test_balance
 from . import test_paid_cancellation
+from . import test_course
+from . import test_course_race
