@@ -37,6 +37,7 @@
         "views/calendar_event_views.xml",
         "views/portal_templates.xml",
         "views/portal_guarantee_templates.xml",
+        "views/portal_course_templates.xml",
     ],
     "demo": [
         "demo/clinic_portal_demo.xml",

@@ -158,8 +158,8 @@ class ClinicCourseEnrollment(models.Model):
         self.ensure_one()
         enrollment = self.sudo()
         enrollment._check_makeup_open(policy)
-        meeting = meeting.sudo()
-        if meeting not in enrollment._makeup_candidates(meeting, policy):
+        meeting = meeting.sudo().exists()
+        if not meeting or meeting not in enrollment._makeup_candidates(meeting, policy):
             raise UserError(enrollment._makeup_refusal(meeting, policy))
         self.env.cr.execute(
             "SELECT pg_advisory_xact_lock(%s, %s), pg_advisory_xact_lock(%s, %s)",

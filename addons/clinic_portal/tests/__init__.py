@@ -26,3 +26,4 @@ from . import test_balance
 from . import test_paid_cancellation
 from . import test_course
 from . import test_course_race
+from . import test_course_portal
