@@ -34,10 +34,13 @@ his-simulator:
 bench-isc-sync:
 	bash scripts/bench.sh tests/bench/bench_isc_sync.py
 
-.PHONY: bench-slots load-booking
+.PHONY: bench-slots load-booking load-course
 
 bench-slots:
 	bash scripts/bench.sh tests/bench/bench_slots.py
 
 load-booking:
 	bash scripts/bench.sh tests/load/load_booking.py
+
+load-course:
+	bash scripts/bench.sh tests/load/load_course.py
