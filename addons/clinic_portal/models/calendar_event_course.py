@@ -6,7 +6,7 @@ from .. import const
 class CalendarEvent(models.Model):
     """A meeting of a course group: its seats, in the instructors' calendars."""
 
-    _inherit = "calendar.event"
+    _inherit = "calendar.event"  # pylint: disable=consider-merging-classes-inherited
 
     clinic_course_id = fields.Many2one(
         "clinic.course", string="Course group", index="btree_not_null", ondelete="cascade",

@@ -17,7 +17,7 @@ class ClinicCourseSeat(models.Model):
     _order = "start, meeting_id, seat_no, id"
     _rec_name = "partner_id"
 
-    meeting_id = fields.Many2one("calendar.event", string="Meeting", required=True,
+    meeting_id = fields.Many2one("calendar.event", required=True,
                                  index=True, ondelete="cascade")
     course_id = fields.Many2one(related="meeting_id.clinic_course_id", store=True, index=True,
                                 string="Group")

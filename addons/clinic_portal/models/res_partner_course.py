@@ -2,7 +2,7 @@ from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     clinic_enrollment_ids = fields.One2many(
         "clinic.course.enrollment", "partner_id", string="Course enrollments",

@@ -193,3 +193,21 @@ class TestCourseCapacity(CourseSetup, TransactionCase):
         self.group_b.capacity = 1
         self.assertEqual(self.meeting.clinic_seat_ids.filtered("is_live").seat_no, 1)
         self.assertEqual(self.meeting.clinic_seats_free, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestCourseDemo(TransactionCase):
+    """make run shows a course: two groups of one service, the demo patient in one."""
+
+    def test_the_demo_patient_is_enrolled_in_one_of_two_groups_of_a_course(self):
+        sunday = self.env.ref("clinic_portal.course_hydrotherapy_sunday")
+        tuesday = self.env.ref("clinic_portal.course_hydrotherapy_tuesday")
+        noa = self.env.ref("clinic_portal.partner_noa_mizrahi")
+        self.assertEqual(sunday.product_id, tuesday.product_id)
+        self.assertEqual(sunday.enrollment_ids.partner_id, noa)
+        self.assertEqual((len(sunday.meeting_ids), len(tuesday.meeting_ids)), (6, 6))
+        self.assertEqual(sunday.company_id, noa.company_id)
+        self.assertEqual({m.start.weekday() for m in sunday.meeting_ids}, {6})
+        self.assertEqual({m.start.weekday() for m in tuesday.meeting_ids}, {1})
+        for meeting in sunday.meeting_ids:
+            self.assertEqual(meeting.clinic_seat_ids.partner_id, noa)
