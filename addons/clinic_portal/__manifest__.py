@@ -40,6 +40,7 @@
         "views/calendar_event_plan_views.xml",
         "views/portal_templates.xml",
         "views/portal_guarantee_templates.xml",
+        "views/portal_treatment_plan_templates.xml",
         "report/clinic_treatment_plan_report.xml",
     ],
     "demo": [

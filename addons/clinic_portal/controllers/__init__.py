@@ -3,3 +3,4 @@ from . import portal
 from . import payment
 from . import language
 from . import guarantee
+from . import treatment_plan

@@ -24,3 +24,4 @@ from . import test_guarantee_portal
 from . import test_guarantee_tours
 from . import test_balance
 from . import test_paid_cancellation
+from . import test_treatment_plan
