@@ -25,3 +25,5 @@ from . import test_guarantee_tours
 from . import test_balance
 from . import test_paid_cancellation
 from . import test_treatment_plan
+from . import test_treatment_plan_portal
+from . import test_treatment_plan_race
