@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 class CalendarEvent(models.Model):
     """An appointment that is a session of a treatment plan, and whether the patient came."""
 
-    _inherit = "calendar.event"
+    _inherit = "calendar.event"  # pylint: disable=consider-merging-classes-inherited
 
     clinic_plan_line_id = fields.Many2one(
         "clinic.treatment.plan.line", string="Treatment plan session", index="btree_not_null",

@@ -24,7 +24,7 @@ class ClinicTreatmentPlan(models.Model):
         "res.partner", string="Patient", required=True, index=True, tracking=True,
         ondelete="restrict", domain=[("is_company", "=", False)])
     company_id = fields.Many2one(
-        "res.company", string="Company", required=True, index=True,
+        "res.company", required=True, index=True,
         compute="_compute_company_id", store=True, readonly=False, precompute=True,
         help="The clinic of the plan: the patient's branch, else the current company.")
     state = fields.Selection(

@@ -16,7 +16,7 @@ class ClinicTreatmentPlanLine(models.Model):
     _order = "plan_id, sequence, id"
 
     plan_id = fields.Many2one(
-        "clinic.treatment.plan", string="Plan", required=True, index=True, ondelete="cascade")
+        "clinic.treatment.plan", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
     partner_id = fields.Many2one(related="plan_id.partner_id", store=True, index=True)
     company_id = fields.Many2one(related="plan_id.company_id", store=True)
@@ -27,7 +27,7 @@ class ClinicTreatmentPlanLine(models.Model):
         help="A service with a duration: each session is booked for that duration.")
     duration_minutes = fields.Integer(
         related="product_id.clinic_duration_minutes", string="Minutes")
-    sessions = fields.Integer(string="Sessions", required=True, default=1)
+    sessions = fields.Integer(required=True, default=1)
     staff_user_ids = fields.Many2many(
         "res.users", "clinic_treatment_plan_line_staff_rel", "line_id", "user_id",
         string="Staff", domain=[("share", "=", False)],

@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     clinic_plan_ids = fields.One2many(
         "clinic.treatment.plan", "partner_id", string="Treatment plans",
