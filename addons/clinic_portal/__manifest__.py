@@ -46,6 +46,7 @@
     "demo": [
         "demo/clinic_portal_demo.xml",
         "demo/survey_demo.xml",
+        "demo/clinic_treatment_plan_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -27,3 +27,4 @@ from . import test_paid_cancellation
 from . import test_treatment_plan
 from . import test_treatment_plan_portal
 from . import test_treatment_plan_race
+from . import test_treatment_plan_tour

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.fields import Command
 
 from .booking_common import BookingSetup
@@ -27,7 +30,8 @@ class PlanSetup(BookingSetup):
                    **values):
         plan = env["clinic.treatment.plan"].create({
             "partner_id": partner.id,
-            **({"date_start": date_start} if date_start else {}),
+            # Since yesterday: today in every time zone.
+            "date_start": date_start or fields.Date.today() - timedelta(days=1),
             "line_ids": [Command.create({
                 "product_id": product.id, "sessions": sessions,
                 "staff_user_ids": [Command.set(staff.ids)] if staff else []})],
