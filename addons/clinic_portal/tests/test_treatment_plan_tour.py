@@ -24,8 +24,9 @@ class TestTreatmentPlanTourHebrew(PlanSetup, HttpCase):
         self.assertEqual(event.clinic_plan_line_id, self.line)
         self.assertFalse(event.active)
         self.assertFalse(event.clinic_payment_state)
-        self.assertTrue(event.message_ids.filtered(
-            lambda message: "Rescheduled by" in (message.body or "")))
+        moves = event.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "start")
+        self.assertEqual(len(moves), 1, "Moved once, by the patient")
         self.assertEqual(self.line.sessions_left, 10)
 
 
