@@ -124,3 +124,15 @@ SEAT_CANCELLED = "cancelled"
 # Outcome messages of the course pages (?message=...).
 MESSAGE_MAKEUP_BOOKED = "makeup_booked"
 MESSAGE_MAKEUP_CANCELLED = "makeup_cancelled"
+# States of a treatment plan (clinic.treatment.plan.state): only an active plan is booked.
+PLAN_DRAFT = "draft"
+PLAN_ACTIVE = "active"
+PLAN_DONE = "done"
+PLAN_CANCELLED = "cancelled"
+# What clients may book (company field clinic_portal_service_types): services of the price
+# list, sessions of their treatment plan, or both.
+SERVICE_TYPES_REGULAR = "regular"
+SERVICE_TYPES_PLAN = "plan"
+SERVICE_TYPES_BOTH = "both"
+# Advisory lock class of the bookings of one treatment plan line (its last sessions).
+LOCK_PLAN_LINE = 73112

@@ -4,3 +4,4 @@ from . import payment
 from . import language
 from . import guarantee
 from . import courses
+from . import treatment_plan

@@ -407,8 +407,9 @@ class ClinicPortal(CustomerPortal):
         request.session["clinic_form_return"] = lang_url(request.lang.code, back)
         return request.redirect(survey.get_start_url())
 
-    def _clinic_refused(self, exc, service, staff, start, event=None):
-        """Show why the booking was refused; a taken time goes back to the day's times."""
+    def _clinic_refused(self, exc, service, staff, start, event=None, **choose):
+        """Show why the booking was refused; a taken time goes back to the day's times (with
+        the other parameters of the choice, ``choose``)."""
         message = exc.args[0] if exc.args else str(exc)
         when = parse_start(start)
         if isinstance(exc, ClinicSlotTaken) and when:
@@ -420,6 +421,6 @@ class ClinicPortal(CustomerPortal):
                                      policy.search_start_days),
                        slots.page_count(policy.search_range_days) - 1)
             return self._clinic_choose(service=service, staff=staff, event=event, error=message,
-                                       page=page, day=day.isoformat())
+                                       page=page, day=day.isoformat(), **choose)
         values = self._clinic_values(step=const.STEP_REFUSED, error=message, event=event)
         return request.render("clinic_portal.portal_book", values)

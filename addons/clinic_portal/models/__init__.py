@@ -20,6 +20,12 @@ from . import account_move
 from . import payment_transaction
 from . import clinic_availability
 from . import clinic_booking
+from . import clinic_treatment_plan
+from . import clinic_treatment_plan_line
+from . import calendar_event_plan
+from . import clinic_availability_plan
+from . import clinic_booking_plan
+from . import res_partner_plan
 from . import ir_http
 from . import clinic_course
 from . import clinic_course_enrollment

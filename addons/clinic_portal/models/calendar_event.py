@@ -207,7 +207,8 @@ class CalendarEvent(models.Model):
         product, staff_user = event_sudo.clinic_product_id, event_sudo.user_id
         if not product or not staff_user:
             raise UserError(booking._contact_message(policy))
-        booking._check_staff_still_bookable(partner, product, staff_user, policy)
+        booking._check_staff_still_bookable(partner, product, staff_user, policy,
+                                            plan_line=event_sudo.clinic_plan_line_id)
         start = booking._check_new_time(partner, start, policy)
         booking._lock(staff_user, partner)
         booking._check_free(partner, product, staff_user, start, policy, ignore_event=event_sudo)

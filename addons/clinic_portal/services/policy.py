@@ -34,6 +34,9 @@ class PortalPolicy:
     skip_payment_with_balance: bool = False
     cancel_refund: str = "card"
     makeup_sessions: int = 14
+    service_types: str = "both"
+    plan_alias: str = ""
+    plan_staff_only: bool = False
 
     @classmethod
     def from_company(cls, company):
@@ -41,6 +44,16 @@ class PortalPolicy:
         values = {f.name: getattr(company, PREFIX + f.name) for f in fields(cls)
                   if f.name not in ("company_id", "phone")}
         return cls(company_id=company.id, phone=company.phone or "", **values)
+
+    @property
+    def books_plans(self):
+        """Patients book the sessions of their treatment plans."""
+        return self.service_types in ("plan", "both")
+
+    @property
+    def books_services(self):
+        """Patients book the services of the price list."""
+        return self.service_types in ("regular", "both")
 
     @property
     def booking_open(self):

@@ -27,3 +27,7 @@ from . import test_paid_cancellation
 from . import test_course
 from . import test_course_race
 from . import test_course_portal
+from . import test_treatment_plan
+from . import test_treatment_plan_portal
+from . import test_treatment_plan_race
+from . import test_treatment_plan_tour

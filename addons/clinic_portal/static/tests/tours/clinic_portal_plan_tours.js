@@ -1,0 +1,125 @@
+import { registry } from "@web/core/registry";
+
+import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+
+// A Hebrew-speaking patient with a plan of ten sessions books the first one under the
+// clinic's alias, sees nine left, moves it, cancels it and sees ten left again.
+const tours = registry.category("web_tour.tours");
+
+function sessionsLeft(count) {
+    return {
+        content: `${count} sessions of the plan are left`,
+        trigger: `#wrapwrap.o_rtl .o_clinic_plan_sessions .o_clinic_plan_left[data-left='${count}']`,
+    };
+}
+
+function toTheBookingPage() {
+    return [
+        {
+            content: "Back to the appointments",
+            trigger: ".o_clinic_all_appointments",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Book an appointment",
+            trigger: ".o_clinic_book_button:contains('תיאום פגישה')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+    ];
+}
+
+tours.add("clinic_portal_plan_session_he", {
+    steps: () => [
+        {
+            content: "The sessions of the plan are under the clinic's alias",
+            trigger: "#wrapwrap.o_rtl .o_clinic_plan_alias:contains('שירות ממנו')",
+        },
+        sessionsLeft(10),
+        {
+            content: "Choose the session of the plan",
+            trigger: ".o_clinic_plan_sessions .o_clinic_plan_line:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        ...firstFreeTime(),
+        {
+            content: "The confirm page says it is the first session, with nothing to pay",
+            trigger: ".o_clinic_confirm:not(:has(.o_clinic_price)) .o_clinic_plan_session:contains('1'):contains('10')",
+        },
+        {
+            content: "Confirm",
+            trigger: ".o_clinic_confirm_button:contains('קביעת הפגישה')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The session is booked",
+            trigger: ".o_clinic_booked:contains('הפגישה שלך נקבעה')",
+        },
+        {
+            content: "The appointment is the plan's first session",
+            trigger: ".o_clinic_appointment_detail .o_clinic_plan_session:contains('1'):contains('10')",
+        },
+        ...toTheBookingPage(),
+        sessionsLeft(9),
+        {
+            content: "Back to the appointments",
+            trigger: ".breadcrumb a[href$='/my/appointments']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Open the session",
+            trigger: ".o_clinic_upcoming .o_clinic_appointment:first",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Reschedule it",
+            trigger: ".o_clinic_reschedule:contains('תיאום מחדש')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose the last day offered",
+            trigger: ".o_clinic_days .o_clinic_day:last",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose its last free time",
+            trigger: ".o_clinic_times .o_clinic_time:last",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Confirm the move",
+            trigger: ".o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The session was moved, still the plan's first",
+            trigger: ".o_clinic_rescheduled:contains('הפגישה שלך הועברה') ~ .card .o_clinic_plan_session:contains('1')",
+        },
+        {
+            content: "Open the cancellation form",
+            trigger: ".o_clinic_cancel_toggle:contains('ביטול הפגישה')",
+            run: "click",
+        },
+        {
+            content: "Confirm the cancellation",
+            trigger: "#clinic_cancel_form.show .o_clinic_cancel_confirm",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The session is cancelled",
+            trigger: ".o_clinic_cancelled:contains('הפגישה שלך בוטלה')",
+        },
+        ...toTheBookingPage(),
+        sessionsLeft(10),
+    ],
+});
