@@ -135,4 +135,4 @@ SERVICE_TYPES_REGULAR = "regular"
 SERVICE_TYPES_PLAN = "plan"
 SERVICE_TYPES_BOTH = "both"
 # Advisory lock class of the bookings of one treatment plan line (its last sessions).
-LOCK_PLAN_LINE = 73112
+LOCK_PLAN_LINE = 73113
