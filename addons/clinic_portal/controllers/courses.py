@@ -109,7 +109,7 @@ class ClinicCoursePortal(ClinicPortal):
                 website=True, methods=["POST"])
     def clinic_makeup_submit(self, enrollment_id, meeting=None, **kw):
         enrollment = self._enrollment_or_404(enrollment_id)
-        target = request.env["calendar.event"].sudo().browse(parse_id(meeting))
+        target = enrollment._makeup_meeting(parse_id(meeting))
         try:
             enrollment._book_makeup(target, self._clinic_policy())
         except UserError as exc:

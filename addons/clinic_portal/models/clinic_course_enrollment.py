@@ -146,6 +146,11 @@ class ClinicCourseEnrollment(models.Model):
         start, stop = slots.from_naive_utc(meeting.start), slots.from_naive_utc(meeting.stop)
         return any(b_start < stop and start < b_stop for b_start, b_stop in busy)
 
+    def _makeup_meeting(self, meeting_id):
+        """The meeting a client chose for a make-up, by its id from the page: any id, which
+        ``_book_makeup`` then checks is one offered to this enrollment."""
+        return self.env["calendar.event"].sudo().browse(meeting_id or 0)
+
     def _book_makeup(self, meeting, policy):
         """Seat this enrollment's client in ``meeting`` of another group as a make-up.
 
