@@ -47,10 +47,10 @@ cat <<MSG
 
   Odoo is starting on http://localhost:$HTTP_PORT  (database $DB)
   Logins (the password is the login):
-    admin         administrator of both companies (Settings, HIS connection, sync log)
+    admin         administrator of every company (Settings, HIS connection, sync log)
   Bệnh viện Đa khoa Hòa Bình, the Vietnamese hospital (₫, its HIS: the simulator below):
     lan.nguyen    front desk, in Vietnamese (Contacts, booking orders, Isc account sync)
-  Our Clinic, the Israeli clinic in Tel Aviv (₪, open Sunday to Thursday):
+  Our Clinic, the Israeli clinic in Tel Aviv (accounts in ₪, open Sunday to Thursday):
     rina.shalom   front desk and clinic administrator, in Hebrew (Clinic app)
     maya.cohen    physiotherapist whose calendar patients book (Calendar)
     noa.mizrahi   patient, in Hebrew (website: /my)

@@ -3,6 +3,8 @@ from datetime import UTC, datetime, timedelta
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
+from .common import give_website_to
+
 # Monday 2 March 2026, 06:00 UTC: "now" in the booking tests.
 NOW = datetime(2026, 3, 2, 6, 0)
 
@@ -43,6 +45,7 @@ class BookingSetup:
             # Mandatory forms have tests of their own; here nothing is due.
             "clinic_mandatory_form_ids": [Command.clear()],
         })
+        give_website_to(cls.company)
         env["product.pricelist"].search([]).action_archive()
         cls.hours = cls._make_calendar(env, "Clinic booking hours")
         cls.staff = cls._make_staff(env, "booking_staff", "Booking Staff")

@@ -2,6 +2,12 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def give_website_to(company):
+    """Odoo's website serves ``company``: its visitors get that company's portal settings.
+    The demo gives the website to its clinic; a test gives it to the company it sets up."""
+    company.env.ref("website.default_website").company_id = company
+
+
 class ClinicPortalCase(TransactionCase):
     """A fresh company with the module's defaults, staff and a portal patient."""
 

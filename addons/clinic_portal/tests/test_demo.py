@@ -12,18 +12,41 @@ BOOKABLE = ("user_dani_arviv", "user_maya_cohen", "user_yossi_levi")
 
 @tagged("post_install", "-at_install")
 class TestDemoClinic(TransactionCase):
-    """The demo data mirrors the seed's example clinic (the test tier installs with demo)."""
+    """The demo data mirrors the seed's example clinic, a company of its own (the test tier
+    installs with demo). The tests work in the clinic, as its front desk does."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clinic = cls.env.ref("base.main_company")
+        cls.clinic = cls.env.ref("clinic_portal.demo_company_clinic")
+        cls.env = cls.env["res.company"].with_company(cls.clinic).env
         cls.noa = cls.env.ref("clinic_portal.partner_noa_mizrahi")
 
     def _password_works(self, user, password):
         auth = user.with_user(user)._check_credentials(
             {"type": "password", "password": password}, {"interactive": False})
         return auth["uid"] == user.id
+
+    def test_demo_clinic_is_a_company_of_its_own_that_counts_in_shekels(self):
+        main = self.env.ref("base.main_company")
+        self.assertNotEqual(self.clinic, main)
+        self.assertNotEqual(main.name, "Our Clinic")
+        self.assertFalse(main.clinic_portal_enabled)
+        self.assertEqual(self.clinic.currency_id.name, "ILS")
+        self.assertTrue(self.clinic.chart_template)
+        sales = self.env["account.journal"].search(
+            [("company_id", "=", self.clinic.id), ("type", "=", "sale")])
+        self.assertIn(self.clinic.clinic_portal_issuer_journal_id, sales)
+        admin = self.env.ref("base.user_admin")
+        self.assertLessEqual(main | self.clinic, admin.company_ids)
+
+    def test_demo_hospital_is_another_company_that_counts_in_dong(self):
+        hospital = self.env.ref("crm_isc_sync.demo_company_hospital", raise_if_not_found=False)
+        if not hospital:
+            self.skipTest("crm_isc_sync's demo is not installed")
+        self.assertNotIn(hospital, (self.clinic, self.env.ref("base.main_company")))
+        self.assertEqual(hospital.currency_id.name, "VND")
+        self.assertIn(hospital, self.env.ref("base.user_admin").company_ids)
 
     def test_demo_settings_are_the_seed_example(self):
         company = self.clinic
@@ -121,6 +144,7 @@ class TestDemoClinic(TransactionCase):
         rina = self.env.ref("clinic_portal.user_rina_frontdesk")
         noa = self.env.ref("clinic_portal.user_noa_mizrahi")
         for user in (rina, noa, *(self.env.ref(f"clinic_portal.{x}") for x in BOOKABLE)):
+            self.assertEqual(user.company_id, self.clinic, user.name)
             self.assertEqual(user.company_ids, self.clinic, user.name)
             self.assertTrue(self._password_works(user, user.login), user.name)
         self.assertTrue(rina.has_group("clinic_portal.group_clinic_admin"))
@@ -139,17 +163,40 @@ class TestDemoClinic(TransactionCase):
         hebrew = self.env.ref("base.lang_he_IL").active
         self.assertEqual(website.default_lang_id.code, "he_IL" if hebrew else "en_US")
 
-    def test_the_demo_consultation_is_paid_online_on_the_demo_provider(self):
+    def test_the_demo_consultation_is_paid_online_on_the_clinics_demo_provider(self):
         # The test run installs payment_demo, as make run does.
-        patient = self.env.ref("base.demo_user0").partner_id
         product = self.env.ref(
             "clinic_pricelist_portal.product_service_consultation").product_variant_id
-        offer = product._clinic_portal_offer(patient)
+        offer = product._clinic_portal_offer(self.noa)
         policy = self.env["clinic.availability"]._policy()
-        self.assertTrue(self.env["clinic.booking"].with_user(self.env.ref("base.demo_user0"))
-                        ._payment_possible(patient, product, offer, policy))
-        company = self.env.ref("base.main_company")
-        self.assertEqual(company._clinic_portal_issuer(product),
-                         company.clinic_portal_issuer_journal_id)
-        demo = self.env.ref("payment.payment_provider_demo")
-        self.assertEqual((demo.code, demo.state, demo.company_id), ("demo", "test", company))
+        noa = self.env.ref("clinic_portal.user_noa_mizrahi")
+        self.assertTrue(self.env["clinic.booking"].with_user(noa)
+                        ._payment_possible(self.noa, product, offer, policy))
+        self.assertEqual(self.clinic._clinic_portal_issuer(product),
+                         self.clinic.clinic_portal_issuer_journal_id)
+        demo = self.env["payment.provider"].search(
+            [("code", "=", "demo"), ("company_id", "=", self.clinic.id)])
+        self.assertEqual((len(demo), demo.state, demo.is_published), (1, "test", True))
+
+    @freeze_time(NOW)
+    def test_a_booked_demo_consultation_is_invoiced_in_shekels_by_the_clinic(self):
+        product = self.env.ref(
+            "clinic_pricelist_portal.product_service_consultation").product_variant_id
+        dani = self.env.ref("clinic_portal.user_dani_arviv")
+        for survey in self.clinic.clinic_mandatory_form_ids.survey_id \
+                | product.clinic_required_survey_id:
+            survey._create_answer(partner=self.noa)._mark_done()
+        availability = self.env["clinic.availability"]
+        policy = availability._policy()
+        start = ISRAEL.localize(datetime(2026, 3, 5))
+        first = availability._free_starts(self.noa, product, dani, start,
+                                          start + timedelta(days=1), policy)[dani.id][0]
+        event = self.env["clinic.booking"]._book(self.noa, product, first, policy,
+                                                 staff_user=dani)
+        invoice = event.clinic_invoice_id
+        self.assertEqual(event.clinic_payment_state, "awaiting")
+        self.assertEqual((invoice.company_id, invoice.journal_id),
+                         (self.clinic, self.clinic.clinic_portal_issuer_journal_id))
+        self.assertEqual(invoice.currency_id.name, "ILS")
+        self.assertEqual(invoice.company_currency_id.name, "ILS")
+        self.assertEqual(invoice.amount_untaxed, 300.0)

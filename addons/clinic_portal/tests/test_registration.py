@@ -4,12 +4,15 @@ from odoo.tests import HttpCase, TransactionCase, tagged
 
 from odoo.addons.base.tests.common import HttpCaseWithUserPortal
 
+from .common import give_website_to
+
 
 class RegistrationMixin:
     @classmethod
     def setup_registration(cls):
         cls.company = cls.env.ref("base.main_company")
         cls.company.country_id = cls.env.ref("base.il")  # phones are read as Israeli numbers
+        give_website_to(cls.company)
         cls.department = cls.env["clinic.department"].create({"name": "General test"})
         cls.status = cls.env.ref("clinic_portal.client_status_interested")
         cls.company.write({
