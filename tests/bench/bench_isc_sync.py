@@ -91,7 +91,8 @@ def seed_contacts(env, count):
         INSERT INTO res_partner (name, complete_name, active, type, is_company, isc_patient_code,
                                  create_uid, write_uid, create_date, write_date)
         SELECT 'Bench ' || i, 'Bench ' || i, TRUE, 'contact', FALSE,
-               'BN' || lpad(i::text, 6, '0'), 1, 1, now(), now()
+               'BN' || lpad(i::text, greatest(6, length(i::text)), '0'), 1, 1, now(),
+               now()
           FROM generate_series(1, %s) AS i
     """, (count,))
     cr.execute("ANALYZE res_partner")
