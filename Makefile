@@ -32,15 +32,18 @@ his-simulator:
 	$(PYTHON) -m his_simulator --host 127.0.0.1 --port 8899 --api-key demo-his-key --patients 1000
 
 bench-isc-sync:
-	bash scripts/bench.sh tests/bench/bench_isc_sync.py
+	bash scripts/bench.sh tests/bench/bench_isc_sync.py $(ARGS)
 
-.PHONY: bench-slots load-booking load-course
+.PHONY: bench-slots load-booking load-course load-times
 
 bench-slots:
-	bash scripts/bench.sh tests/bench/bench_slots.py
+	bash scripts/bench.sh tests/bench/bench_slots.py $(ARGS)
 
 load-booking:
-	bash scripts/bench.sh tests/load/load_booking.py
+	bash scripts/bench.sh tests/load/load_booking.py $(ARGS)
+
+load-times:
+	bash scripts/bench.sh tests/load/load_booking.py --times-page $(ARGS)
 
 load-course:
-	bash scripts/bench.sh tests/load/load_course.py
+	bash scripts/bench.sh tests/load/load_course.py $(ARGS)

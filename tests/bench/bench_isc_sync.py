@@ -1,19 +1,31 @@
-"""make bench-isc-sync: the date-range Isc account sync, end to end, against baselines.
+"""make bench-isc-sync [ARGS="--accounts 1000000"]: the date-range Isc account sync, end to end.
 
-Seeds the HIS simulator (its own process, on loopback) with 100,000 accounts and a database
-with 100,000 contacts holding their patient codes, then measures in the same run:
-- the engine: the range sync of all accounts, as the contact list's button runs it;
+Seeds the HIS simulator (its own process, on loopback) with ``--accounts`` accounts (100,000 by
+default) and a database with as many contacts holding their patient codes, then measures in
+the same run:
+- the engine: the range sync, as the background worker runs it (saving its progress after
+  each page), of a hundredth, a tenth
+  and all of the accounts (the first ones the HIS lists), one line per size:
+  ``isc_sync scale: <N> accounts <S> s <A>/s <M> MiB`` where M is the growth of the process's
+  peak resident memory (VmHWM, reset before each size) over its resident memory before the
+  first size;
+- a slow HIS: the simulator's latency fault adds ``--slow-his-ms`` (50) to each page of the
+  full sync; printed with the latency that cannot be overlapped (the first page's, and
+  whatever a page's fetching takes beyond its writing, from the fetching time per page
+  measured alone);
 - naive: a 5,000-account sample applied with one search and one write per account;
 - floor: the same sample's changes applied with a single raw SQL UPDATE.
-The last line: isc_sync: <A> accounts/s, <N>x naive, <F>x raw-sql floor, <Q> queries/batch,
-<M> MiB peak.
+Before each timed sync the contacts' accounts are cleared and the table vacuumed, so each
+starts from the same table. The last line (the full sync):
+isc_sync: <A> accounts/s, <N>x naive, <F>x raw-sql floor, <Q> queries/batch, <M> MiB peak.
 """
 
 import argparse
-import resource
+import json
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,16 +44,19 @@ ACCOUNT_COLUMNS = ("isc_account_login", "isc_account_status", "isc_account_issue
 API_KEY = "bench-his-key"
 
 
-def rss_mib():
+def memory_mib(field):
+    """VmRSS (resident now) or VmHWM (its peak) of this process, in MiB."""
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
 
-def peak_rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def reset_peak():
+    """Start VmHWM again from the resident memory of now (Linux)."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
 
 
 def start_simulator(accounts, anchor):
@@ -58,6 +73,16 @@ def start_simulator(accounts, anchor):
     return proc, f"http://127.0.0.1:{port}/api/v1"
 
 
+def simulator_admin(base_url, method, path, payload=None):
+    """Call the simulator's admin API (outside the contract), e.g. to set a fault."""
+    url = base_url.removesuffix("/api/v1") + path
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 def seed_contacts(env, count):
     cr = env.cr
     cr.execute("DELETE FROM res_partner WHERE name LIKE 'Bench %%'")
@@ -66,7 +91,8 @@ def seed_contacts(env, count):
         INSERT INTO res_partner (name, complete_name, active, type, is_company, isc_patient_code,
                                  create_uid, write_uid, create_date, write_date)
         SELECT 'Bench ' || i, 'Bench ' || i, TRUE, 'contact', FALSE,
-               'BN' || lpad(i::text, 6, '0'), 1, 1, now(), now()
+               'BN' || lpad(i::text, greatest(6, length(i::text)), '0'), 1, 1, now(),
+               now()
           FROM generate_series(1, %s) AS i
     """, (count,))
     cr.execute("ANALYZE res_partner")
@@ -74,18 +100,38 @@ def seed_contacts(env, count):
 
 
 def clear_accounts(env):
-    env.cr.execute("UPDATE res_partner SET %s WHERE isc_patient_code LIKE 'BN%%'" % ", ".join(
-        f"{column} = NULL" for column in ACCOUNT_COLUMNS))
+    """No contact holds an account; the table vacuumed, as before the first sync."""
+    env.cr.execute("UPDATE res_partner SET %s WHERE isc_patient_code LIKE 'BN%%' "
+                   "AND isc_account_synced_on IS NOT NULL" % ", ".join(
+                       f"{column} = NULL" for column in ACCOUNT_COLUMNS))
     env.cr.commit()
     env.invalidate_all()
+    vacuum(env)
+
+
+def vacuum(env):
+    cr = env.cr
+    cr.commit()
+    with cr._cnx.cursor() as raw:
+        cr._cnx.autocommit = True
+        try:
+            raw.execute("VACUUM ANALYZE res_partner")
+        finally:
+            cr._cnx.autocommit = False
 
 
 def engine_sync(env, date_from, date_to):
-    """The range sync as the wizard starts it; returns (seconds, run, queries, pages)."""
+    """The range sync as the background worker runs a large one (the contact list's button
+    hands it over after its first seconds): it saves its progress after each page.
+    Returns (seconds, run, queries, pages)."""
+    cron = env.ref("crm_isc_sync.ir_cron_isc_sync_queue")
+    progress = env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+    env.cr.commit()
     queries = sql_db.sql_counter
     started = time.perf_counter()
-    run = env["isc.sync.run"].create({"mode": "range", "date_from": date_from,
-                                      "date_to": date_to})
+    run = env["isc.sync.run"].with_context(
+        ir_cron_progress_id=progress.id, cron_id=cron.id, isc_background=True,
+    ).create({"mode": "range", "date_from": date_from, "date_to": date_to})
     outcome = run._execute()
     env.cr.commit()
     seconds = time.perf_counter() - started
@@ -106,6 +152,22 @@ def fetch_sample(env, date_from, date_to, size):
             if len(accounts) >= size:
                 return accounts[:size]
     return accounts
+
+
+def fetch_alone(env, date_from, date_to, pages):
+    """Seconds per page of fetching and parsing alone (what the engine's fetching thread
+    does), over the first ``pages`` pages."""
+    from odoo.addons.crm_isc_sync.services import his_client
+    page_size = env.company.isc_his_page_size
+    done = 0
+    started = time.perf_counter()
+    with env.company._isc_his_client() as client:
+        for items, _cursor in client.iter_account_pages(date_from, date_to, page_size):
+            his_client.parse_page(items, client.clock())
+            done += 1
+            if done >= pages:
+                break
+    return (time.perf_counter() - started) / done
 
 
 def naive_sync(env, accounts):
@@ -142,18 +204,31 @@ def raw_sql_floor(env, accounts):
     return time.perf_counter() - started
 
 
+def scale_line(count, seconds, growth):
+    return (f"isc_sync scale: {count} accounts {seconds:.1f} s {count / seconds:.0f}/s "
+            f"{growth:.1f} MiB")
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--sample", type=int, default=5_000)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=100_000,
+                        help="accounts in the HIS and contacts in the database")
+    parser.add_argument("--sample", type=int, default=5_000,
+                        help="accounts of the naive way and of the raw SQL floor")
+    parser.add_argument("--slow-his-ms", type=int, default=50,
+                        help="latency the slow HIS adds to each page (0: no slow HIS run)")
     parser.add_argument("--database", default="clinic_bench")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
     args = parser.parse_args()
+    if args.accounts < 1000:
+        parser.error("--accounts must be at least 1000")
 
     ensure_database(args.config, args.database, "crm_isc_sync")
     config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     anchor = datetime.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     date_from, date_to = anchor - timedelta(days=31), anchor + timedelta(seconds=1)
+    print(f"bench: starting the HIS simulator with {args.accounts:,} accounts", flush=True)
     simulator, base_url = start_simulator(args.accounts, anchor)
     try:
         registry = Registry(args.database)
@@ -165,21 +240,24 @@ def main():
             print(f"bench: seeding {args.accounts:,} contacts", flush=True)
             seed_contacts(env, args.accounts)
 
-            # Memory must stay flat: a tenth of the accounts first, then all of them.
-            clear_accounts(env)
-            small_to = date_from + (date_to - date_from) / 10
-            base_rss = rss_mib()
-            small_seconds, small_run, _q, _p = engine_sync(env, date_from, small_to)
-            small_peak = peak_rss_mib() - base_rss
-            clear_accounts(env)
-            seconds, run, queries, pages = engine_sync(env, date_from, date_to)
-            peak = peak_rss_mib() - base_rss
-            synced = run.count_updated
-            rate = synced / seconds
+            # The same sync of the first hundredth, tenth and all of the accounts listed:
+            # time and memory must grow with the accounts, resp. not at all.
+            listed_from, window = anchor - timedelta(days=30), timedelta(days=30)
+            shares = [share for share in (100, 10) if args.accounts // share >= 1000] + [1]
+            base_rss = memory_mib("VmRSS")
+            for share in shares:
+                clear_accounts(env)
+                reset_peak()
+                seconds, run, queries, pages = engine_sync(
+                    env, date_from, date_to if share == 1 else listed_from + window / share)
+                growth = memory_mib("VmHWM") - base_rss
+                print(scale_line(run.count_updated, seconds, growth), flush=True)
+            synced, rate = run.count_updated, run.count_updated / seconds
             print(f"engine: {synced:,} accounts in {seconds:.1f} s ({rate:,.0f}/s), "
-                  f"{pages} pages, {queries / pages:.1f} queries/page; "
-                  f"{small_run.count_updated:,} accounts in {small_seconds:.1f} s; "
-                  f"RSS growth +{small_peak:.0f} MiB then +{peak:.0f} MiB", flush=True)
+                  f"{pages} pages, {queries / pages:.1f} queries/page", flush=True)
+
+            if args.slow_his_ms:
+                slow_his(env, args.slow_his_ms, base_url, date_from, date_to, seconds, pages)
 
             sample = fetch_sample(env, date_from, date_to, args.sample)
             clear_accounts(env)
@@ -193,10 +271,38 @@ def main():
                   f"({floor_rate:,.0f}/s)", flush=True)
             print(f"isc_sync: {rate:,.0f} accounts/s, {rate / naive_rate:.1f}x naive, "
                   f"{floor_rate / rate:.1f}x raw-sql floor, {queries / pages:.1f} queries/batch, "
-                  f"{peak:.0f} MiB peak")
+                  f"{growth:.0f} MiB peak")
     finally:
         simulator.terminate()
         simulator.wait(10)
+
+
+def slow_his(env, latency_ms, base_url, date_from, date_to, fast_seconds, pages):
+    """The full sync again, each page of the HIS ``latency_ms`` slower.
+
+    Fetching runs one page ahead of writing, so a page's latency hides behind the writing of
+    the page before, except the first page's and whatever a page's fetching then takes
+    beyond the writing of the page before: that much the sync must slow down, no more.
+    """
+    latency = latency_ms / 1000
+    fetch = fetch_alone(env, date_from, date_to, min(pages, 100))
+    write = fast_seconds / pages  # a page's time when its fetching hides behind the writing
+    unoverlapped = latency + (pages - 1) * max(0.0, fetch + latency - max(write, fetch))
+    clear_accounts(env)
+    simulator_admin(base_url, "PUT", "/_sim/faults",
+                    {"endpoint": "isc-accounts", "kind": "latency", "latency_ms": latency_ms})
+    try:
+        seconds, run, _queries, _pages = engine_sync(env, date_from, date_to)
+    finally:
+        simulator_admin(base_url, "DELETE", "/_sim/faults")
+    count = run.count_updated
+    print(f"slow HIS: fetching alone {fetch * 1000:.0f} ms a page, sync {write * 1000:.0f} ms "
+          f"a page; {pages} pages x {latency_ms} ms = {pages * latency:.1f} s of latency",
+          flush=True)
+    print(f"isc_sync slow HIS: {latency_ms} ms a page, {count / seconds:,.0f} accounts/s "
+          f"against {count / fast_seconds:,.0f}/s: {seconds - fast_seconds:+.1f} s, the latency "
+          f"that cannot be overlapped {unoverlapped:.1f} s (at best "
+          f"{count / (fast_seconds + unoverlapped):,.0f}/s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""make bench-slots: the portal's availability of 20 staff over 30 days, against a naive way.
+"""make bench-slots: the portal's availability as clinics grow, against a naive way.
 
-Seeds a database of its own with 20 bookable staff (two working-hours calendars), a patient, a
-60-minute service and 5,000 busy events, then measures in the same run:
-- engine: ``clinic.availability._free_starts`` for all 20 staff and 30 days (the whole
-  booking horizon), the server-side work of the booking pages (median of repeated runs);
-- naive: the same slots computed per staff member and per day, each with its own working
-  hours and busy-events queries.
-The last line: slots: p50 <ms> ms, <N>x naive, <Q> queries
+For each size of a scale table (staff x days x busy events: 20 x 30 x 5,000, 100 x 30 x 25,000
+and 100 x 90 x 50,000) seeds a database of its own with that many bookable staff (two
+working-hours calendars), a patient, a 60-minute service and the busy events spread over the
+staff and days (earlier bench data removed first), then measures:
+- engine: ``clinic.availability._free_starts`` for all staff and days (the whole booking
+  horizon), the server-side work of the booking pages: p50 and p95 of repeated runs, and the
+  queries of one run; a line per size:
+  ``slots scale: <S> staff x <D> days x <E> events: p50 <ms> ms, p95 <ms> ms, <Q> queries``;
+- naive (20 x 30 x 5,000 only): the same slots computed per staff member and per day, each
+  with its own working hours and busy-events queries.
+The last line, of 20 x 30 x 5,000 (seeded again last): slots: p50 <ms> ms, <N>x naive,
+<Q> queries
 """
 
 import argparse
@@ -29,10 +34,11 @@ from tests.harness import ensure_database  # noqa: E402
 STAFF = 20
 DAYS = 30
 EVENTS = 5000
+SCALE = ((20, 30, 5000), (100, 30, 25_000), (100, 90, 50_000))
 PREFIX = "bench_slots_"
 
 
-def seed(env):
+def seed(env, staff_count=STAFF, days=DAYS, events=EVENTS):
     """Staff, patient, service and busy events; earlier bench data is removed first."""
     cr = env.cr
     old_users = env["res.users"].with_context(active_test=False).search(
@@ -52,7 +58,7 @@ def seed(env):
                        "clinic_portal_prevent_parallel": True,
                        "clinic_portal_future_limit": 0,
                        "clinic_portal_search_start_days": 0,
-                       "clinic_portal_search_range_days": DAYS,
+                       "clinic_portal_search_range_days": days,
                        # Hourly starts for the hour-long service, as the naive way computes.
                        "clinic_portal_slot_step": 0})
     calendars = [env["resource.calendar"].create({
@@ -63,7 +69,7 @@ def seed(env):
                            for d in range(5) for a, b in periods],
     }) for name, periods in (("Bench day", ((8, 12), (13, 17))), ("Bench late", ((12, 20),)))]
     staff = env["res.users"]
-    for i in range(STAFF):
+    for i in range(staff_count):
         user = env["res.users"].create({
             "name": f"Bench Staff {i:02d}", "login": f"{PREFIX}staff_{i}", "tz": "UTC",
             "group_ids": [Command.set([env.ref("base.group_user").id])]})
@@ -98,7 +104,7 @@ def seed(env):
                                        create_date, write_date)
         SELECT ev.id, u.partner_id, 'accepted', 1, 1, now(), now()
           FROM ev JOIN res_users u ON u.id = ev.user_id
-    """, (staff.ids, STAFF, first_day, DAYS, EVENTS))
+    """, (staff.ids, staff_count, first_day, days, events))
     cr.execute("""
         INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
         SELECT a.event_id, a.partner_id
@@ -129,7 +135,13 @@ def engine(env, patient, product, staff, runs):
         result = availability._free_starts(patient, product, staff, start, end, policy)
         timings.append(time.perf_counter() - began)
         queries = sql_db.sql_counter - before
-    return statistics.median(timings), queries, result
+    return timings, queries, result
+
+
+def percentile(values, share):
+    """The value ``share`` (0-1) of the way up the sorted values (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def naive(env, patient, product, staff):
@@ -163,10 +175,13 @@ def naive(env, patient, product, staff):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="clinic_bench_portal")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-scale", action="store_true",
+                        help="only the 20 x 30 x 5,000 case, as before the scale table")
     args = parser.parse_args()
 
     ensure_database(args.config, args.database, "clinic_portal")
@@ -174,10 +189,21 @@ def main():
     registry = Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
+        for staff_count, days, events in () if args.no_scale else SCALE:
+            print(f"bench: seeding {staff_count} staff, {events:,} events over {days} days",
+                  flush=True)
+            staff, patient, product = seed(env, staff_count, days, events)
+            engine(env, patient, product, staff, 2)  # warm caches
+            timings, queries, _result = engine(env, patient, product, staff, args.runs)
+            print(f"slots scale: {staff_count} staff x {days} days x {events} events: "
+                  f"p50 {statistics.median(timings) * 1000:.0f} ms, "
+                  f"p95 {percentile(timings, 0.95) * 1000:.0f} ms, {queries} queries",
+                  flush=True)
         print(f"bench: seeding {STAFF} staff, {EVENTS:,} events over {DAYS} days", flush=True)
         staff, patient, product = seed(env)
         engine(env, patient, product, staff, 2)  # warm caches
-        p50, queries, fast = engine(env, patient, product, staff, args.runs)
+        timings, queries, fast = engine(env, patient, product, staff, args.runs)
+        p50 = statistics.median(timings)
         naive_seconds, slow = naive(env, patient, product, staff)
         same = fast == slow
         slot_count = sum(len(v) for v in fast.values())

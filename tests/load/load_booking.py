@@ -22,6 +22,12 @@ the servers' logs. Exit non-zero unless both races book 20, nobody is charged wi
 appointment and no server error occurs. Without Odoo 19: one line SKIPPED and exit 0.
 The last line (B and C of the paid race): booking load: <B> booked, <C> conflicts,
 <E> server errors, <P> paid without slot, <R> req/s on /my/appointments
+
+With --times-page (make load-times), no race: the 50 patients, all at once, each open the
+booking "times" page (the day step of /my/appointments/book: a service, a staff member and a
+day, whose times the server computes on each request) --rounds times in a row, and the time of
+each answer is measured from the client. Exit non-zero on a server error or a page without its
+times. The last line: times page: p50 <a> ms, p95 <b> ms under <n> concurrent patients
 """
 
 import argparse
@@ -376,6 +382,38 @@ def database_counts(db, partner_ids, paid_service):
     return booked, charged
 
 
+def times_page(patients, service, staff, times, rounds):
+    """Every patient opens the times page ``rounds`` times, all patients at once; the
+    seconds of each answer, and the server errors."""
+    day = datetime.strptime(times[0], "%Y%m%dT%H%MZ").date().isoformat()
+    path = f"/my/appointments/book?service={service}&staff={staff}&day={day}"
+    barrier = threading.Barrier(len(patients))
+
+    def run(patient):
+        barrier.wait(timeout=60)
+        seconds, errors = [], 0
+        for _round in range(rounds):
+            began = time.perf_counter()
+            response = patient.get(path)
+            seconds.append(time.perf_counter() - began)
+            if response.status_code >= 500:
+                errors += 1
+            elif response.status_code != 200 or f"start={times[0]}" not in response.text:
+                raise SystemExit(f"load: the times page of patient {patient.i} shows no times "
+                                 f"(HTTP {response.status_code})")
+        return seconds, errors
+
+    with ThreadPoolExecutor(max_workers=len(patients)) as pool:
+        outcomes = list(pool.map(run, patients))
+    return [s for seconds, _e in outcomes for s in seconds], sum(e for _s, e in outcomes)
+
+
+def percentile(values, share):
+    """The value ``share`` (0-1) of the way up the sorted values (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
 def tracebacks(logs):
     return sum(Path(log.name).read_text(errors="replace").count("Traceback (most recent call")
                for log in logs)
@@ -396,6 +434,11 @@ def main():
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help="HTTP workers per server; 0: a threaded server")
+    parser.add_argument("--times-page", action="store_true",
+                        help="measure the booking times page under the patients instead of "
+                             "the races")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="times pages each patient opens with --times-page")
     args = parser.parse_args()
     if not odoo_19():
         print("SKIPPED load-booking: Odoo 19 not installed (see README)")
@@ -416,25 +459,13 @@ def main():
                 lambda i: Patient(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
                 range(PATIENTS)))
         print(f"load: {PATIENTS} patients logged in on {SERVERS} servers", flush=True)
-        answers = {}
-        for name in ("free", "paid"):
-            outcomes = answers[name] = race(patients, *races[name], paid=name == "paid")
-            others = sorted({o for o in outcomes if o.startswith("other")})
-            print(f"load: {name} race, {PATIENTS} patients for {FREE_TIMES} times: "
-                  f"{outcomes.count('booked')} booked, {outcomes.count('conflict')} conflicts, "
-                  f"{outcomes.count('error')} server errors at "
-                  f"{time.monotonic() - started:.1f} s; other answers: {others or 'none'}",
-                  flush=True)
-        errors = answers["free"].count("error") + answers["paid"].count("error")
-
-        def read(i):
-            return patients[i % PATIENTS].get("/my/appointments").status_code
-
-        began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(read, range(args.reads)))
-        rate = args.reads / (time.perf_counter() - began)
-        errors += sum(1 for s in statuses if s >= 500)
+        if args.times_page:
+            # All the patients' requests at once: the threaded servers queue none of them.
+            for patient in patients:
+                patient.limit = threading.BoundedSemaphore(PATIENTS)
+            seconds, errors = times_page(patients, *races["free"], rounds=args.rounds)
+        else:
+            answers, errors, rate = races_and_reads(patients, races, args.reads, started)
         elapsed = time.monotonic() - started
     finally:
         for proc, _base in servers:
@@ -442,6 +473,13 @@ def main():
         for log in logs:
             log.close()
     errors += tracebacks(logs)
+    if args.times_page:
+        print(f"load: {len(seconds)} times pages, {errors} server errors, "
+              f"{len(seconds) / elapsed:.1f} pages/s over {elapsed:.1f} s", flush=True)
+        print(f"times page: p50 {percentile(seconds, 0.5) * 1000:.0f} ms, "
+              f"p95 {percentile(seconds, 0.95) * 1000:.0f} ms under {PATIENTS} concurrent "
+              "patients")
+        return 0 if not errors and elapsed <= DEADLINE else 1
     paid, charged = database_counts(args.database, partner_ids, races["paid"][0])
     conflicts = answers["paid"].count("conflict")
     print(f"booking load: {paid} booked, {conflicts} conflicts, {errors} server errors, "
@@ -450,6 +488,31 @@ def main():
         raise SystemExit("load: over the time limit")
     ok = answers["free"].count("booked") == paid == FREE_TIMES and not errors and not charged
     return 0 if ok else 1
+
+
+def races_and_reads(patients, races, reads, started):
+    """The free and the paid race, then ``reads`` GET /my/appointments: (answers of each
+    race, server errors, reads per second)."""
+    answers = {}
+    for name in ("free", "paid"):
+        outcomes = answers[name] = race(patients, *races[name], paid=name == "paid")
+        others = sorted({o for o in outcomes if o.startswith("other")})
+        print(f"load: {name} race, {PATIENTS} patients for {FREE_TIMES} times: "
+              f"{outcomes.count('booked')} booked, {outcomes.count('conflict')} conflicts, "
+              f"{outcomes.count('error')} server errors at "
+              f"{time.monotonic() - started:.1f} s; other answers: {others or 'none'}",
+              flush=True)
+    errors = answers["free"].count("error") + answers["paid"].count("error")
+
+    def read(i):
+        return patients[i % PATIENTS].get("/my/appointments").status_code
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(read, range(reads)))
+    rate = reads / (time.perf_counter() - began)
+    errors += sum(1 for s in statuses if s >= 500)
+    return answers, errors, rate
 
 
 if __name__ == "__main__":

@@ -681,3 +681,53 @@ def test_naive_datetimes_mean_utc():
     assert his_client.format_utc(datetime(2025, 1, 2, 3, 4, 5)) == "2025-01-02T03:04:05Z"
     assert his_client.format_utc(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)) == (
         "2025-01-02T03:04:05Z")
+
+
+# --- fetching ahead --------------------------------------------------------------------------
+
+
+def test_prefetcher_fetches_one_item_ahead_and_no_further():
+    pulled = []
+
+    def pages():
+        for number in range(1, 6):
+            pulled.append(number)
+            yield number
+
+    with his_client.Prefetcher(pages(), prepare=lambda n: n * 10) as fetched:
+        seen = []
+        for item in fetched:
+            deadline = time.monotonic() + 5
+            while len(pulled) < min(item // 10 + 1, 5) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(0.02)  # time enough to run further ahead, if it would
+            seen.append((item, len(pulled)))
+    assert seen == [(10, 2), (20, 3), (30, 4), (40, 5), (50, 5)]
+
+
+def test_prefetcher_raises_a_failure_after_the_items_before_it_and_stops():
+    def pages():
+        yield 1
+        yield 2
+        raise HisServerError("page 3 failed")
+
+    fetched = his_client.Prefetcher(pages())
+    assert next(fetched) == 1
+    assert next(fetched) == 2
+    with pytest.raises(HisServerError, match="page 3 failed"):
+        next(fetched)
+    assert not fetched._thread.is_alive()
+    with pytest.raises(StopIteration):
+        next(fetched)
+
+
+def test_prefetcher_stops_its_thread_when_the_caller_leaves_early():
+    def pages():
+        number = 0
+        while True:
+            number += 1
+            yield number
+
+    with his_client.Prefetcher(pages()) as fetched:
+        assert next(fetched) == 1
+    assert not fetched._thread.is_alive()

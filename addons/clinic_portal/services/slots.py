@@ -6,6 +6,7 @@ queries and calls these functions, which the unit tier tests in milliseconds.
 Datetimes are timezone-aware; intervals are ``(start, end)`` tuples with ``start < end``.
 """
 
+from bisect import bisect_right
 from collections import OrderedDict
 from datetime import UTC, datetime, time, timedelta
 
@@ -29,9 +30,15 @@ def subtract(intervals, removed):
     """``intervals`` minus ``removed``: the parts of ``intervals`` that no removed one covers."""
     removed = normalize(removed)
     result = []
+    # Both are sorted: what ended before a period ended before every later one too, so each
+    # period looks only from the first removed part still running (flat cost as days grow).
+    first = 0
     for start, end in normalize(intervals):
+        while first < len(removed) and removed[first][1] <= start:
+            first += 1
         cursor = start
-        for r_start, r_end in removed:
+        for index in range(first, len(removed)):
+            r_start, r_end = removed[index]
             if r_end <= cursor:
                 continue
             if r_start >= end:
@@ -84,12 +91,17 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
         candidates = starts_ok | {end - duration for end in ends_ok}
     else:
         candidates = set(_grid(work, duration, step))
+    # ``free`` is sorted and its periods do not overlap: the one a slot must fit in is the
+    # last that starts at or before it (a search, not a scan: the cost stays flat per slot
+    # as the days grow).
+    free_starts = [s for s, _e in free]
     slots = []
     for start in sorted(candidates):
         end = start + duration
         if not_before and start < not_before or not_after and start >= not_after:
             continue
-        if not any(s <= start and end <= e for s, e in free):
+        index = bisect_right(free_starts, start) - 1
+        if index < 0 or free[index][1] < end:
             continue
         if blocking and overlaps(start, end, blocking):
             continue

@@ -277,20 +277,32 @@ class IscSyncRun(models.Model):
         return FINISHED
 
     def _sync_pages(self, client, deadline):
-        """Apply the pages from the run's cursor; False when the time budget ran out first."""
+        """Apply the pages from the run's cursor; False when the time budget ran out first.
+
+        The HIS sends page N+1 while page N is written: a thread fetches and parses it (plain
+        Python, no database), this one writes and saves the cursor. A failure of either
+        leaves the cursor at the last page written, as without fetching ahead.
+        """
         pages = client.iter_account_pages(self.date_from, self.date_to,
                                           page_size=self.company_id.sudo().isc_his_page_size,
                                           cursor=self.cursor or None)
-        for raw_items, next_cursor in pages:
-            with self.env.cr.savepoint():
-                self._apply_accounts(*self._parse_page(raw_items, client.clock()))
-                self.cursor = next_cursor
-                self.flush_recordset()
-            if not next_cursor:
-                break
-            budget_left = self._report_progress(len(raw_items))
-            if not budget_left or (deadline is not None and time.monotonic() > deadline):
-                return False
+
+        def parse(page):
+            raw_items, next_cursor = page
+            return (*his_client.parse_page(raw_items, client.clock()), next_cursor,
+                    len(raw_items))
+
+        with his_client.Prefetcher(pages, parse) as parsed_pages:
+            for accounts, record_errors, next_cursor, size in parsed_pages:
+                with self.env.cr.savepoint():
+                    self._apply_accounts(accounts, self._record_errors(record_errors))
+                    self.cursor = next_cursor
+                    self.flush_recordset()
+                if not next_cursor:
+                    break
+                budget_left = self._report_progress(size)
+                if not budget_left or (deadline is not None and time.monotonic() > deadline):
+                    return False
         return True
 
     def _fail(self, code, params):
@@ -314,16 +326,10 @@ class IscSyncRun(models.Model):
                      self.count_errors)
         self._notify_done()
 
-    def _parse_page(self, raw_items, his_now):
-        """Parsed accounts, and (patient code, reason) of each malformed one, which is skipped."""
-        accounts, errors = [], []
-        for raw in raw_items:
-            try:
-                accounts.append(his_client.parse_account(raw, his_now))
-            except his_client.HisRecordError as error:
-                errors.append((error.patient_code,
-                               self.company_id._isc_his_error_message(error)))
-        return accounts, errors
+    def _record_errors(self, errors):
+        """(patient code, reason) of each malformed account, the reason in the user's words."""
+        return [(error.patient_code, self.company_id._isc_his_error_message(error))
+                for error in errors]
 
     def _apply_accounts(self, accounts, errors=(), partners=None):
         """Match accounts to contacts by patient code and write what changed, in bulk.
@@ -343,10 +349,13 @@ class IscSyncRun(models.Model):
         changes, unchanged, unmatched = sync_plan.plan_page(accounts, self.env.cr.fetchall())
         now = fields.Datetime.now()
         if changes:
-            Partner.browse([pid for pid, _vals in changes])._write_multi(
-                [dict(vals, isc_account_synced_on=now) for _pid, vals in changes])
+            self._write_changes(changes, now)
         if unchanged:
-            Partner.browse(unchanged)._write({"isc_account_synced_on": now})
+            self.env.cr.execute(SQL(
+                """UPDATE res_partner
+                      SET isc_account_synced_on = %s, write_uid = %s, write_date = %s
+                    WHERE id = ANY(%s)""",
+                now, self.env.uid, self.env.cr.now(), unchanged))
         Partner.invalidate_model(["isc_account_synced_on", *sync_plan.ROW_FIELDS[2:]])
         self._log_errors(errors)
         self._log_unmatched(unmatched)
@@ -356,6 +365,29 @@ class IscSyncRun(models.Model):
             "count_unmatched": self.count_unmatched + len(unmatched),
             "count_errors": self.count_errors + len(errors),
         })
+
+    def _write_changes(self, changes, now):
+        """Write the accounts that changed in one statement, whatever the page size.
+
+        What the ORM's low-level write would do (no recomputation depends on these fields),
+        with the values sent as one array per column rather than one parameter per value.
+        """
+        ids, logins, statuses, issued, updated = [], [], [], [], []
+        for pid, vals in changes:
+            ids.append(pid)
+            logins.append(vals["isc_account_login"])
+            statuses.append(vals["isc_account_status"])
+            issued.append(vals["isc_account_issued_on"])
+            updated.append(vals["isc_account_his_updated_at"])
+        self.env.cr.execute(SQL(
+            """UPDATE res_partner p
+                  SET isc_account_login = v.login, isc_account_status = v.status,
+                      isc_account_issued_on = v.issued, isc_account_his_updated_at = v.updated,
+                      isc_account_synced_on = %s, write_uid = %s, write_date = %s
+                 FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::timestamp[],
+                             %s::timestamp[]) AS v(id, login, status, issued, updated)
+                WHERE p.id = v.id""",
+            now, self.env.uid, self.env.cr.now(), ids, logins, statuses, issued, updated))
 
     def _log_errors(self, errors):
         """Store a page's record errors, in one insert, up to the cap of the run."""

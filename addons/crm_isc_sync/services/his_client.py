@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import queue
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -218,6 +220,18 @@ def parse_account(raw, his_now=None):
     issued_at = _account_time(raw, "issued_at", not_after, code)
     updated_at = _account_time(raw, "updated_at", not_after, code)
     return IscAccount(code, login, status, issued_at, updated_at)
+
+
+def parse_page(raw_items, his_now=None):
+    """Parse one page: (accounts, errors), errors the HisRecordError of each malformed record,
+    which is skipped."""
+    accounts, errors = [], []
+    for raw in raw_items:
+        try:
+            accounts.append(parse_account(raw, his_now))
+        except HisRecordError as error:
+            errors.append(error)
+    return accounts, errors
 
 
 def format_utc(moment):
@@ -508,3 +522,76 @@ class HisClient:
             if next_cursor is None:
                 return
             cursor = next_cursor
+
+
+# --- fetching ahead --------------------------------------------------------------------------
+
+
+class Prefetcher:
+    """Iterate ``pages`` with the next item already on its way: one thread fetches it (and
+    ``prepare`` turns it into what the caller wants) while the caller handles this one.
+
+    At most one item is fetched ahead: the thread asks ``pages`` for the next item only once
+    the caller has taken the one before. An exception of ``pages`` or ``prepare`` is raised
+    to the caller where that item would have come, in order, after every item before it.
+    Use it as a context manager: leaving stops the thread, which ends once the request in
+    flight (bounded by the client's timeouts and deadline) has returned.
+
+    The thread runs ``pages`` and ``prepare`` only: no database and no shared state of the
+    caller may be touched there.
+    """
+
+    _ITEM, _END, _ERROR = "item", "end", "error"
+
+    def __init__(self, pages, prepare=None, name="his-prefetch", join_timeout=1.0):
+        self._pages = iter(pages)
+        self._prepare = prepare
+        self._join_timeout = join_timeout
+        self._wanted = queue.SimpleQueue()  # True: fetch the next item; False: stop
+        self._ready = queue.SimpleQueue()  # (kind, value), one at a time
+        self._done = False
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
+        self._wanted.put(True)
+
+    def _work(self):
+        while self._wanted.get():
+            try:
+                item = next(self._pages)
+                if self._prepare is not None:
+                    item = self._prepare(item)
+            except StopIteration:
+                self._ready.put((self._END, None))
+                return
+            except BaseException as error:  # handed to the caller's thread
+                self._ready.put((self._ERROR, error))
+                return
+            self._ready.put((self._ITEM, item))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._done:
+            raise StopIteration
+        kind, value = self._ready.get()
+        if kind == self._ITEM:
+            self._wanted.put(True)  # the next one is fetched while the caller handles this one
+            return value
+        self.close()
+        if kind == self._ERROR:
+            raise value
+        raise StopIteration
+
+    def close(self):
+        """Stop fetching; waits for the thread a moment, it ends on its own past that."""
+        self._done = True
+        self._wanted.put(False)
+        if self._thread is not threading.current_thread():
+            self._thread.join(self._join_timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()

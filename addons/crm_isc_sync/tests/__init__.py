@@ -5,6 +5,7 @@ from . import test_sync_daily
 from . import test_sync_faults
 from . import test_sync_background
 from . import test_sync_resume
+from . import test_sync_prefetch
 from . import test_sync_log
 from . import test_security
 from . import test_settings
