@@ -37,6 +37,8 @@ class TestDemoClinic(TransactionCase):
         sales = self.env["account.journal"].search(
             [("company_id", "=", self.clinic.id), ("type", "=", "sale")])
         self.assertIn(self.clinic.clinic_portal_issuer_journal_id, sales)
+        for xmlid in ("pricelist_clinic_ils", "department_general", "resource_calendar_clinic"):
+            self.assertEqual(self.env.ref(f"clinic_portal.{xmlid}").company_id, self.clinic)
         admin = self.env.ref("base.user_admin")
         self.assertLessEqual(main | self.clinic, admin.company_ids)
 
