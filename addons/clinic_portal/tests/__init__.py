@@ -31,3 +31,4 @@ from . import test_treatment_plan
 from . import test_treatment_plan_portal
 from . import test_treatment_plan_race
 from . import test_treatment_plan_tour
+from . import test_slot_hoarding
