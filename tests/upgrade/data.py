@@ -76,6 +76,10 @@ def seed(env):
                                          "price_unit": 120.0})]})
         event.write({"clinic_payment_state": "awaiting", "clinic_invoice_id": invoice.id,
                      "clinic_hold_expiry": "2026-11-30 08:15:00"})
+        # A version that links them links the invoice as its hold does; an older one leaves
+        # the link to the 19.0.1.2.0 migration.
+        if "clinic_appointment_id" in invoice._fields:
+            invoice.clinic_appointment_id = event
         seeded["held_event"] = event.id
     failed = env["isc.sync.run"].create({
         "mode": "range", "date_from": "2026-11-01 00:00:00", "date_to": "2026-11-02 00:00:00",
