@@ -22,6 +22,7 @@
         "security/clinic_portal_rules.xml",
         "security/ir.model.access.csv",
         "security/clinic_treatment_plan_security.xml",
+        "security/clinic_course_security.xml",
         "data/clinic_client_status_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",

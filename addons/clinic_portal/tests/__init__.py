@@ -32,3 +32,4 @@ from . import test_treatment_plan_portal
 from . import test_treatment_plan_race
 from . import test_treatment_plan_tour
 from . import test_slot_hoarding
+from . import test_course_companies
