@@ -324,21 +324,31 @@ class ClinicPortal(CustomerPortal):
                       forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
         return request.render("clinic_portal.portal_book_confirm", values)
 
+    def _clinic_submitted(self, staff, start, staff_error):
+        """``(staff user, aware start)`` of a submitted booking form, the staff user empty
+        for "any available".
+
+        :raises UserError: ``staff_error`` for a staff member that does not exist, or a
+            start that is not one the pages offer
+        """
+        staff_user = request.env["res.users"]
+        if staff and staff != const.ANY_STAFF:
+            staff_user = staff_user.sudo().browse(parse_id(staff)).exists()
+            if not staff_user:
+                raise UserError(staff_error)
+        when = parse_start(start)
+        if not when:
+            raise UserError(request.env._("Choose a time from the list."))
+        return staff_user, when
+
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["POST"])
     def clinic_book_submit(self, service=None, staff=None, start=None, **kw):
         partner = request.env.user.partner_id
         product = request.env["product.product"].browse(parse_id(service))
-        staff_user = request.env["res.users"]
-        if staff and staff != const.ANY_STAFF:
-            staff_user = staff_user.sudo().browse(parse_id(staff)).exists()
         try:
-            if (staff and staff != const.ANY_STAFF) and not staff_user:
-                raise UserError(request.env._(
-                    "This staff member cannot be booked for this service."))
-            when = parse_start(start)
-            if not when:
-                raise UserError(request.env._("Choose a time from the list."))
+            staff_user, when = self._clinic_submitted(staff, start, request.env._(
+                "This staff member cannot be booked for this service."))
             event = request.env["clinic.booking"]._book(
                 partner, product, when, self._clinic_policy(), staff_user=staff_user)
         except UserError as exc:

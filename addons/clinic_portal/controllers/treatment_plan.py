@@ -137,16 +137,9 @@ class ClinicPlanPortal(ClinicPortal):
             return super().clinic_book_submit(service=service, staff=staff, start=start, **kw)
         partner = request.env.user.partner_id
         line = request.env["clinic.treatment.plan.line"].sudo().browse(parse_id(plan_line))
-        staff_user = request.env["res.users"]
-        if staff and staff != const.ANY_STAFF:
-            staff_user = staff_user.sudo().browse(parse_id(staff)).exists()
         try:
-            if (staff and staff != const.ANY_STAFF) and not staff_user:
-                raise UserError(request.env._(
-                    "This staff member cannot be booked for this session of your plan."))
-            when = parse_start(start)
-            if not when:
-                raise UserError(request.env._("Choose a time from the list."))
+            staff_user, when = self._clinic_submitted(staff, start, request.env._(
+                "This staff member cannot be booked for this session of your plan."))
             event = request.env["clinic.booking"]._book_plan_session(
                 partner, line, when, self._clinic_policy(), staff_user=staff_user)
         except UserError as exc:
