@@ -79,6 +79,13 @@ class ClinicAvailability(models.AbstractModel):
         return self._now().astimezone(self._tz(partner)).date()
 
     @api.model
+    def _clinic_today(self, company):
+        """Today at the clinic ``company`` (in its working hours' time zone, else UTC): the
+        day a treatment plan's validity is read against, wherever the patient is."""
+        tz = pytz.timezone(company.sudo().resource_calendar_id.tz or "UTC")
+        return self._now().astimezone(tz).date()
+
+    @api.model
     def _window(self, partner, policy, page=0):
         """``(first instant, after-last instant)`` of the search window page, aware.
 

@@ -29,13 +29,12 @@ class ClinicAvailability(models.AbstractModel):
         lines = self.env["clinic.treatment.plan.line"].sudo()
         if not self._policy().books_plans:
             return lines
-        today = self._today(partner)
         lines = lines.search([
             ("partner_id", "=", partner.id),
             ("plan_id.state", "=", const.PLAN_ACTIVE),
             ("plan_id.company_id", "=", self._policy().company_id),
         ], order="plan_id, sequence, id")
-        return lines.filtered(lambda line: line.plan_id._is_bookable_on(today)
+        return lines.filtered(lambda line: line.plan_id._is_bookable_now()
                               and line.sessions_left > 0)
 
     @api.model

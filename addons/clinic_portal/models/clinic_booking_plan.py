@@ -101,8 +101,7 @@ class ClinicBooking(models.AbstractModel):
         if not plan_line:
             return super()._check_staff_still_bookable(partner, product, staff_user, policy)
         plan = plan_line.sudo().plan_id
-        today = self.env["clinic.availability"]._today(partner)
-        if not policy.books_plans or not plan._is_bookable_on(today):
+        if not policy.books_plans or not plan._is_bookable_now():
             raise UserError(self.env._(
                 "Treatment plan %(plan)s is no longer booked in the client portal. %(contact)s",
                 plan=plan.name, contact=self._contact_message(policy)))

@@ -35,7 +35,8 @@ class ClinicTreatmentPlan(models.Model):
         help="Only the sessions of an active plan, within its validity, are booked in the "
              "client portal.")
     date_start = fields.Date(
-        string="Valid from", required=True, default=fields.Date.context_today, tracking=True)
+        string="Valid from", required=True, tracking=True,
+        default=lambda self: self.env["clinic.availability"]._clinic_today(self.env.company))
     date_end = fields.Date(
         string="Valid until", tracking=True,
         help="Last day the patient may book sessions of this plan online. Empty: no end.")
@@ -125,6 +126,13 @@ class ClinicTreatmentPlan(models.Model):
     # ------------------------------------------------------------------------------------
     # The client portal
     # ------------------------------------------------------------------------------------
+    def _is_bookable_now(self):
+        """Whether the patient may book sessions of this plan now: its validity is in the
+        clinic's days, so a plan valid from today is open whatever the patient's time zone."""
+        self.ensure_one()
+        return self._is_bookable_on(self.env["clinic.availability"]._clinic_today(
+            self.company_id))
+
     def _is_bookable_on(self, day):
         """Whether the patient may book sessions of this plan on ``day`` (a date)."""
         self.ensure_one()

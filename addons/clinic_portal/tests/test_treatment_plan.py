@@ -154,6 +154,20 @@ class TestTreatmentPlan(PlanSetup, TransactionCase):
         self.plan.action_draft()
         self.assertFalse(availability._plan_lines(self.patient))
 
+    def test_a_plan_valid_from_the_clinics_today_is_open_to_a_patient_still_on_yesterday(self):
+        # 23:30 UTC: already Tuesday at a clinic in Jerusalem, still Monday in Los Angeles.
+        self.company.sudo().resource_calendar_id.tz = "Asia/Jerusalem"
+        self.patient.tz = "America/Los_Angeles"
+        with freeze_time("2026-03-02 23:30:00"):
+            plan = self._make_plan(self.env, self.patient, self.physio, 1,
+                                   date_start=self.env["clinic.treatment.plan"].default_get(
+                                       ["date_start"])["date_start"])
+            self.assertEqual(plan.date_start, date(2026, 3, 3))
+            self.assertIn(plan.line_ids,
+                          self.env["clinic.availability"]._plan_lines(self.patient))
+            event = self._book_session(utc(2026, 3, 4, 9), line=plan.line_ids)
+        self.assertEqual(event.clinic_plan_line_id, plan.line_ids)
+
     def test_service_types_choose_between_price_list_and_plan(self):
         availability = self.env["clinic.availability"]
         self._settings(service_types="regular")
