@@ -199,3 +199,55 @@ def test_future_appointment_limit():
     assert not slots.future_limit_reached(5, 0)
     assert not slots.future_limit_reached(1, 2)
     assert slots.future_limit_reached(2, 2)
+
+
+def _reference_slots(work, busy, duration, step, not_before, not_after, blocking):
+    """Minute by minute, the slots the rules describe (no gaps rule, no parallel)."""
+    def inside(minute, intervals):
+        return any(s <= minute < e for s, e in intervals)
+
+    offered = []
+    for period_start, period_end in slots.normalize(work):
+        for start in range(period_start, period_end - duration + 1, step):
+            minutes = range(start, start + duration)
+            if start < not_before or start >= not_after:
+                continue
+            if any(not inside(m, work) or inside(m, busy) or inside(m, blocking)
+                   for m in minutes):
+                continue
+            offered.append(start)
+    return sorted(set(offered))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_seconds_engine_offers_exactly_the_slots_a_minute_by_minute_check_finds(seed):
+    import random
+    rng = random.Random(seed)
+
+    def intervals(count, longest):
+        result = []
+        for _i in range(count):
+            start = rng.randrange(0, 600)
+            result.append((start, start + rng.randrange(1, longest)))
+        return result
+
+    work, busy, blocking = intervals(4, 240), intervals(6, 90), intervals(2, 60)
+    duration, step = rng.choice((15, 30, 45, 60)), rng.choice((10, 15, 30))
+    not_before, not_after = rng.randrange(0, 200), rng.randrange(400, 900)
+    found = slots.free_slot_seconds(work, busy, duration, step, not_before=not_before,
+                                    not_after=not_after, blocking=blocking)
+    assert found == _reference_slots(work, busy, duration, step, not_before, not_after,
+                                     blocking)
+
+
+def test_the_seconds_engine_and_the_datetime_one_agree_and_round_trip():
+    work, busy = hours((8, 12), (13, 17)), hours((9, 10), ((14, 30), (15, 15)))
+    starts = slots.free_slots(work, busy, timedelta(minutes=45), step=timedelta(minutes=15),
+                              not_before=at(8, 30))
+    seconds = slots.free_slot_seconds(slots.seconds_of(work), slots.seconds_of(busy), 45 * 60,
+                                      15 * 60, not_before=slots.to_seconds(at(8, 30)))
+    assert [slots.from_seconds(s) for s in seconds] == starts
+    assert starts[0] == at(10) and at(11, 15) in starts and at(14) not in starts
+    assert slots.from_seconds(slots.to_seconds(at(8, 30).astimezone(JERUSALEM))) == at(8, 30)
+    with pytest.raises(ValueError):
+        slots.to_seconds(datetime(2026, 3, 2, 8))

@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytz
 
@@ -125,10 +125,24 @@ class ClinicAvailability(models.AbstractModel):
         return work
 
     @api.model
+    def _work_seconds(self, staff, start, end):
+        """``_work_intervals`` in whole seconds since the epoch."""
+        return {user_id: slots.seconds_of(intervals)
+                for user_id, intervals in self._work_intervals(staff, start, end).items()}
+
+    @api.model
     def _busy_intervals(self, partners, start, end, ignore_event=None, fresh=False):
-        """``{partner id: [(start, end)]}``: busy, active events in which each partner is an
-        attendee who did not decline, an appointment held for payment only until its hold
-        expires; one query.
+        """``{partner id: [(start, end)]}``, aware UTC: see ``_busy_seconds``."""
+        return {partner_id: [(slots.from_seconds(s), slots.from_seconds(e)) for s, e in busy]
+                for partner_id, busy in self._busy_seconds(
+                    partners, start, end, ignore_event=ignore_event, fresh=fresh).items()}
+
+    @api.model
+    def _busy_seconds(self, partners, start, end, ignore_event=None, fresh=False):
+        """``{partner id: [(start, end)]}`` in whole seconds since the epoch, sorted and
+        distinct: busy, active events in which each partner is an attendee who did not
+        decline, an appointment held for payment only until its hold expires; one query.
+        An all-day event takes its whole days (UTC).
 
         :param fresh: also read what other transactions committed since this one began (a
             new snapshot): the re-check made after the booking lock
@@ -147,18 +161,21 @@ class ClinicAvailability(models.AbstractModel):
             with self.env.registry.cursor() as cr:
                 rows += self._busy_rows(cr, params)
         busy = defaultdict(set)
-        for partner_id, ev_start, ev_stop, allday, start_date, stop_date in rows:
-            if allday:
-                ev_start = datetime.combine(start_date, time.min)
-                ev_stop = datetime.combine(stop_date, time.min) + timedelta(days=1)
-            busy[partner_id].add((slots.from_naive_utc(ev_start),
-                                  slots.from_naive_utc(ev_stop)))
+        for partner_id, ev_start, ev_stop in rows:
+            busy[partner_id].add((ev_start, ev_stop))
         return {partner_id: sorted(intervals) for partner_id, intervals in busy.items()}
 
     @api.model
     def _busy_rows(self, cr, params):
+        # Seconds since the epoch from PostgreSQL: no datetime is built per event.
         cr.execute("""
-            SELECT a.partner_id, e.start, e.stop, e.allday, e.start_date, e.stop_date
+            SELECT a.partner_id,
+                   EXTRACT(EPOCH FROM CASE WHEN e.allday AND e.start_date IS NOT NULL
+                                           THEN e.start_date::timestamp
+                                           ELSE e.start END)::bigint,
+                   EXTRACT(EPOCH FROM CASE WHEN e.allday AND e.stop_date IS NOT NULL
+                                           THEN e.stop_date::timestamp + interval '1 day'
+                                           ELSE e.stop END)::bigint
               FROM calendar_attendee a
               JOIN calendar_event e ON e.id = a.event_id
              WHERE a.partner_id = ANY(%s)
@@ -222,24 +239,32 @@ class ClinicAvailability(models.AbstractModel):
             appointments limit is reached get no slot.
         """
         not_before = max(start, slots.earliest_new_start(self._now(), policy.min_hours_new))
-        work = self._work_intervals(staff, start, end)
-        busy = self._busy_intervals(staff.sudo().partner_id | partner, start, end,
-                                    ignore_event=ignore_event)
+        work = self._work_seconds(staff, start, end)
+        busy = self._busy_seconds(staff.sudo().partner_id | partner, start, end,
+                                  ignore_event=ignore_event)
         limited = self._limited_staff(partner, staff, policy, ignore_event=ignore_event)
+        # Staff share most starts: each is made a datetime once.
+        shown = {}
         return {
-            user.id: [] if user.id in limited else self._user_starts(
-                user, partner, product, policy, work, busy, not_before, end)
+            user.id: [] if user.id in limited else [
+                shown.get(s) or shown.setdefault(s, slots.from_seconds(s))
+                for s in self._user_starts(user, partner, product, policy, work, busy,
+                                           slots.to_seconds(not_before),
+                                           slots.to_seconds(end))]
             for user in staff.sudo()
         }
 
     @api.model
     def _user_starts(self, user, partner, product, policy, work, busy, not_before, not_after):
-        """The offered starts of one staff calendar, from gathered work and busy times."""
-        duration = timedelta(minutes=product.clinic_duration_minutes)
+        """The offered starts of one staff calendar, from gathered work and busy times; all
+        in whole seconds since the epoch."""
+        duration = product.clinic_duration_minutes * 60
         staff_busy = busy.get(user.partner_id.id, [])
-        own = [i for i in busy.get(partner.id, []) if i not in staff_busy]
-        return slots.free_slots(
-            work.get(user.id, []), staff_busy, duration, step=policy.step_for(duration),
+        taken = set(staff_busy)
+        own = [i for i in busy.get(partner.id, []) if i not in taken]
+        return slots.free_slot_seconds(
+            work.get(user.id, []), staff_busy, duration,
+            round(policy.step_for(timedelta(seconds=duration)).total_seconds()),
             not_before=not_before, not_after=not_after, prevent_gaps=policy.prevent_gaps,
             parallel=not policy.prevent_parallel, blocking=own)
 
@@ -249,21 +274,22 @@ class ClinicAvailability(models.AbstractModel):
         """Whether ``start`` may be booked with ``staff_user``: TIME_FREE when the portal
         would offer it; TIME_TAKEN when an appointment overlaps it; else TIME_NOT_OFFERED
         (outside working hours, off the grid or, with "Prevent gaps", leaving a gap)."""
-        duration = timedelta(minutes=product.clinic_duration_minutes)
-        day_start, day_end = start - timedelta(days=1), start + duration + timedelta(days=1)
-        work = self._work_intervals(staff_user, day_start, day_end)
-        busy = self._busy_intervals(staff_user.partner_id | partner, day_start, day_end,
-                                    ignore_event=ignore_event, fresh=fresh)
-        offered = self._user_starts(staff_user, partner, product, policy, work, busy,
-                                    start, start + timedelta(minutes=1))
-        if start in offered:
+        duration = product.clinic_duration_minutes * 60
+        at = slots.to_seconds(start)
+        day_start, day_end = start - timedelta(days=1), start + timedelta(days=1, seconds=duration)
+        work = self._work_seconds(staff_user, day_start, day_end)
+        busy = self._busy_seconds(staff_user.partner_id | partner, day_start, day_end,
+                                  ignore_event=ignore_event, fresh=fresh)
+        if at in self._user_starts(staff_user, partner, product, policy, work, busy, at, at + 60):
             return const.TIME_FREE
         work = work.get(staff_user.id, [])
-        if not slots.slot_is_free(start, duration, work, [], parallel=True):
+        if not any(s <= at and at + duration <= e for s, e in slots.normalize(work)):
             return const.TIME_NOT_OFFERED
         staff_busy = busy.get(staff_user.partner_id.id, [])
-        own = [i for i in busy.get(partner.id, []) if i not in staff_busy]
+        taken = set(staff_busy)
+        own = [i for i in busy.get(partner.id, []) if i not in taken]
         parallel = not policy.prevent_parallel
-        if slots.overlaps(start, start + duration, own + ([] if parallel else staff_busy)):
+        if any(s < at + duration and at < e
+               for s, e in own + ([] if parallel else staff_busy)):
             return const.TIME_TAKEN
         return const.TIME_NOT_OFFERED

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, time, timedelta
 # Days shown per page of the booking calendar; paging stays inside the booking horizon.
 PAGE_DAYS = 7
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def normalize(intervals):
     """Sort intervals and merge those that overlap or touch; empty ones are dropped."""
@@ -80,43 +82,89 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
     step = step or duration
     if duration <= timedelta(0) or step <= timedelta(0):
         raise ValueError("duration and step must be positive")
-    work = [(_utc(s), _utc(e)) for s, e in normalize(work)]
-    busy = [(_utc(s), _utc(e)) for s, e in normalize(busy)]
-    blocking = [(_utc(s), _utc(e)) for s, e in normalize(blocking or [])]
-    not_before = not_before and _utc(not_before)
-    not_after = not_after and _utc(not_after)
+    starts = free_slot_seconds(
+        seconds_of(work), seconds_of(busy), _whole_seconds(duration), _whole_seconds(step),
+        not_before=not_before and to_seconds(not_before),
+        not_after=not_after and to_seconds(not_after),
+        prevent_gaps=prevent_gaps, parallel=parallel, blocking=seconds_of(blocking or []))
+    return [from_seconds(start) for start in starts]
+
+
+def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=None,
+                      prevent_gaps=False, parallel=False, blocking=()):
+    """``free_slots`` in whole seconds since the epoch (UTC): what the booking pages run for
+    every staff calendar, so no datetime is built until a slot is shown.
+
+    ``work``, ``busy`` and ``blocking`` are ``(start, end)`` pairs of seconds, ``duration``
+    and ``step`` positive seconds; returns the sorted distinct starts.
+    """
+    if duration <= 0 or step <= 0:
+        raise ValueError("duration and step must be positive")
+    work = normalize(work)
+    busy = normalize(busy)
     free = work if parallel else subtract(work, busy)
     if prevent_gaps:
         starts_ok, ends_ok = _anchors(work, busy)
-        candidates = starts_ok | {end - duration for end in ends_ok}
+        candidates = sorted(starts_ok | {end - duration for end in ends_ok})
     else:
-        candidates = set(_grid(work, duration, step))
+        candidates = _grid(work, duration, step)
     # ``free`` is sorted and its periods do not overlap: the one a slot must fit in is the
     # last that starts at or before it (a search, not a scan: the cost stays flat per slot
     # as the days grow).
     free_starts = [s for s, _e in free]
+    blocking = normalize(blocking)
+    blocking_starts = [s for s, _e in blocking]
+    low = not_before if not_before is not None else float("-inf")
+    high = not_after if not_after is not None else float("inf")
     slots = []
-    for start in sorted(candidates):
-        end = start + duration
-        if not_before and start < not_before or not_after and start >= not_after:
+    previous = None
+    for start in candidates:
+        if start < low or start >= high or start == previous:
             continue
+        end = start + duration
         index = bisect_right(free_starts, start) - 1
         if index < 0 or free[index][1] < end:
             continue
-        if blocking and overlaps(start, end, blocking):
-            continue
+        if blocking:
+            # Blocking periods are sorted and merged: only the last one starting before
+            # the slot's end can overlap it.
+            last = bisect_right(blocking_starts, end - 1) - 1
+            if last >= 0 and blocking[last][1] > start:
+                continue
         slots.append(start)
+        previous = start
     return slots
 
 
 def _grid(work, duration, step):
     """Starts every ``step`` from the start of each working period where the duration fits:
-    a time freed by an odd-length appointment does not move the grid."""
+    a time freed by an odd-length appointment does not move the grid. Sorted and distinct:
+    ``work`` is normalized."""
+    starts = []
     for period_start, period_end in work:
-        cursor = period_start
-        while cursor + duration <= period_end:
-            yield cursor
-            cursor += step
+        starts.extend(range(period_start, period_end - duration + 1, step))
+    return starts
+
+
+def seconds_of(intervals):
+    """Aware ``(start, end)`` pairs as pairs of whole seconds since the epoch."""
+    return [(to_seconds(s), to_seconds(e)) for s, e in intervals]
+
+
+def to_seconds(value):
+    """An aware datetime as whole seconds since the epoch (UTC); a naive one is refused."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: %r" % (value,))
+    return round(value.timestamp())
+
+
+def from_seconds(value):
+    """Whole seconds since the epoch as an aware UTC datetime."""
+    return EPOCH + timedelta(seconds=value)
+
+
+def _whole_seconds(delta):
+    return round(delta.total_seconds())
 
 
 def slot_is_free(start, duration, work, busy, prevent_gaps=False, parallel=False,
