@@ -10,9 +10,12 @@ the same run:
   peak resident memory (VmHWM, reset before each size) over its resident memory before the
   first size;
 - a slow HIS: the simulator's latency fault adds ``--slow-his-ms`` (50) to each page of the
-  full sync; printed with the latency that cannot be overlapped (the first page's, and
-  whatever a page's fetching takes beyond its writing, from the fetching time per page
-  measured alone);
+  full sync; printed with the latency that cannot be overlapped, replayed from the full
+  sync's own per-page times (the fetching thread's and the writing's, as the engine's
+  fetcher records them: the first page's latency, and whatever a page's fetching plus the
+  latency takes beyond the writing of the page before), and with what the sync waited for
+  the HIS in both runs (its slow-down from the latency, apart from run-to-run noise in the
+  writing);
 - naive: a 5,000-account sample applied with one search and one write per account;
 - floor: the same sample's changes applied with a single raw SQL UPDATE.
 Before each timed sync the contacts' accounts are cleared and the table vacuumed, so each
@@ -21,6 +24,7 @@ isc_sync: <A> accounts/s, <N>x naive, <F>x raw-sql floor, <Q> queries/batch, <M>
 """
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -120,10 +124,51 @@ def vacuum(env):
             cr._cnx.autocommit = False
 
 
-def engine_sync(env, date_from, date_to):
+@contextlib.contextmanager
+def recorded_fetchers():
+    """The engine's page fetchers made inside the block (their per-page times)."""
+    from odoo.addons.crm_isc_sync.services import his_client
+    made, original = [], his_client.Prefetcher.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    his_client.Prefetcher.__init__ = init
+    try:
+        yield made
+    finally:
+        his_client.Prefetcher.__init__ = original
+
+
+def engine_sync(env, date_from, date_to, timings=None):
     """The range sync as the background worker runs a large one (the contact list's button
     hands it over after its first seconds): it saves its progress after each page.
-    Returns (seconds, run, queries, pages)."""
+    Returns (seconds, run, queries, pages); ``timings``, a dict, gets the per-page seconds
+    of fetching (``fetch``), of writing (``handle``) and of waiting for the HIS (``wait``)."""
+    with recorded_fetchers() as fetchers:
+        outcome = _engine_sync(env, date_from, date_to)
+    if timings is not None:
+        for key in ("fetch", "wait", "handle"):
+            timings[key] = [t for f in fetchers for t in getattr(f, f"{key}_seconds")]
+    return outcome
+
+
+def unhidden_latency(fetch, handle, latency):
+    """Seconds a sync with these per-page fetching and writing times slows down when each
+    page comes ``latency`` later, fetching one page ahead as the engine does: the first
+    page's latency, and whatever a page's fetching plus the latency takes beyond the
+    writing of the page before."""
+    def total(extra):
+        taken = fetch[0] + extra
+        for index in range(1, len(fetch)):
+            written = taken + (handle[index - 1] if index - 1 < len(handle) else 0.0)
+            taken = max(taken + fetch[index] + extra, written)
+        return taken
+    return total(latency) - total(0.0)
+
+
+def _engine_sync(env, date_from, date_to):
     cron = env.ref("crm_isc_sync.ir_cron_isc_sync_queue")
     progress = env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
     env.cr.commit()
@@ -152,22 +197,6 @@ def fetch_sample(env, date_from, date_to, size):
             if len(accounts) >= size:
                 return accounts[:size]
     return accounts
-
-
-def fetch_alone(env, date_from, date_to, pages):
-    """Seconds per page of fetching and parsing alone (what the engine's fetching thread
-    does), over the first ``pages`` pages."""
-    from odoo.addons.crm_isc_sync.services import his_client
-    page_size = env.company.isc_his_page_size
-    done = 0
-    started = time.perf_counter()
-    with env.company._isc_his_client() as client:
-        for items, _cursor in client.iter_account_pages(date_from, date_to, page_size):
-            his_client.parse_page(items, client.clock())
-            done += 1
-            if done >= pages:
-                break
-    return (time.perf_counter() - started) / done
 
 
 def naive_sync(env, accounts):
@@ -245,11 +274,13 @@ def main():
             listed_from, window = anchor - timedelta(days=30), timedelta(days=30)
             shares = [share for share in (100, 10) if args.accounts // share >= 1000] + [1]
             base_rss = memory_mib("VmRSS")
+            timings = {}
             for share in shares:
                 clear_accounts(env)
                 reset_peak()
                 seconds, run, queries, pages = engine_sync(
-                    env, date_from, date_to if share == 1 else listed_from + window / share)
+                    env, date_from, date_to if share == 1 else listed_from + window / share,
+                    timings)
                 growth = memory_mib("VmHWM") - base_rss
                 print(scale_line(run.count_updated, seconds, growth), flush=True)
             synced, rate = run.count_updated, run.count_updated / seconds
@@ -257,7 +288,7 @@ def main():
                   f"{pages} pages, {queries / pages:.1f} queries/page", flush=True)
 
             if args.slow_his_ms:
-                slow_his(env, args.slow_his_ms, base_url, date_from, date_to, seconds, pages)
+                slow_his(env, args.slow_his_ms, base_url, date_from, date_to, seconds, timings)
 
             sample = fetch_sample(env, date_from, date_to, args.sample)
             clear_accounts(env)
@@ -277,32 +308,37 @@ def main():
         simulator.wait(10)
 
 
-def slow_his(env, latency_ms, base_url, date_from, date_to, fast_seconds, pages):
+def slow_his(env, latency_ms, base_url, date_from, date_to, fast_seconds, fast):
     """The full sync again, each page of the HIS ``latency_ms`` slower.
 
     Fetching runs one page ahead of writing, so a page's latency hides behind the writing of
-    the page before, except the first page's and whatever a page's fetching then takes
-    beyond the writing of the page before: that much the sync must slow down, no more.
+    the page before, except the first page's and whatever a page's fetching plus the latency
+    then takes beyond the writing of the page before: that much the sync must slow down, no
+    more. Replayed from the fast run's per-page times (``fast``).
     """
     latency = latency_ms / 1000
-    fetch = fetch_alone(env, date_from, date_to, min(pages, 100))
-    write = fast_seconds / pages  # a page's time when its fetching hides behind the writing
-    unoverlapped = latency + (pages - 1) * max(0.0, fetch + latency - max(write, fetch))
+    pages = len(fast["fetch"])
+    unoverlapped = unhidden_latency(fast["fetch"], fast["handle"], latency)
     clear_accounts(env)
     simulator_admin(base_url, "PUT", "/_sim/faults",
                     {"endpoint": "isc-accounts", "kind": "latency", "latency_ms": latency_ms})
+    slow = {}
     try:
-        seconds, run, _queries, _pages = engine_sync(env, date_from, date_to)
+        seconds, run, _queries, _pages = engine_sync(env, date_from, date_to, slow)
     finally:
         simulator_admin(base_url, "DELETE", "/_sim/faults")
     count = run.count_updated
-    print(f"slow HIS: fetching alone {fetch * 1000:.0f} ms a page, sync {write * 1000:.0f} ms "
-          f"a page; {pages} pages x {latency_ms} ms = {pages * latency:.1f} s of latency",
+    waited, waited_slow = sum(fast["wait"]), sum(slow["wait"])
+    print(f"slow HIS: fetching {sum(fast['fetch']) / pages * 1000:.0f} ms a page, writing "
+          f"{sum(fast['handle']) / max(len(fast['handle']), 1) * 1000:.0f} ms a page; {pages} "
+          f"pages x {latency_ms} ms = {pages * latency:.1f} s of latency; waited for the HIS "
+          f"{waited:.1f} s, slow {waited_slow:.1f} s ({waited_slow - waited:+.1f} s)",
           flush=True)
     print(f"isc_sync slow HIS: {latency_ms} ms a page, {count / seconds:,.0f} accounts/s "
-          f"against {count / fast_seconds:,.0f}/s: {seconds - fast_seconds:+.1f} s, the latency "
-          f"that cannot be overlapped {unoverlapped:.1f} s (at best "
-          f"{count / (fast_seconds + unoverlapped):,.0f}/s)", flush=True)
+          f"against {count / fast_seconds:,.0f}/s: {seconds - fast_seconds:+.1f} s, waiting "
+          f"{waited_slow - waited:+.1f} s; the latency that cannot be overlapped "
+          f"{unoverlapped:.1f} s (at best {count / (fast_seconds + unoverlapped):,.0f}/s)",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -731,3 +731,22 @@ def test_prefetcher_stops_its_thread_when_the_caller_leaves_early():
     with his_client.Prefetcher(pages()) as fetched:
         assert next(fetched) == 1
     assert not fetched._thread.is_alive()
+
+
+def test_prefetcher_records_the_waiting_that_fetching_ahead_did_not_hide():
+    def slow_pages():
+        for number in range(4):
+            time.sleep(0.05)
+            yield number
+
+    # A caller quicker than the HIS waits for every page; a slower one only for the first.
+    with his_client.Prefetcher(slow_pages()) as quick:
+        assert list(quick) == [0, 1, 2, 3]
+    with his_client.Prefetcher(slow_pages()) as slow:
+        for _number in slow:
+            time.sleep(0.2)
+    assert len(quick.fetch_seconds) == len(quick.wait_seconds) == 4
+    assert all(seconds >= 0.04 for seconds in quick.wait_seconds + quick.fetch_seconds)
+    assert slow.wait_seconds[0] >= 0.04
+    assert all(seconds < 0.1 for seconds in slow.wait_seconds[1:])
+    assert len(slow.handle_seconds) == 4 and all(s >= 0.19 for s in slow.handle_seconds)

@@ -293,16 +293,24 @@ class IscSyncRun(models.Model):
                     len(raw_items))
 
         with his_client.Prefetcher(pages, parse) as parsed_pages:
-            for accounts, record_errors, next_cursor, size in parsed_pages:
-                with self.env.cr.savepoint():
-                    self._apply_accounts(accounts, self._record_errors(record_errors))
-                    self.cursor = next_cursor
-                    self.flush_recordset()
-                if not next_cursor:
-                    break
-                budget_left = self._report_progress(size)
-                if not budget_left or (deadline is not None and time.monotonic() > deadline):
-                    return False
+            try:
+                for accounts, record_errors, next_cursor, size in parsed_pages:
+                    with self.env.cr.savepoint():
+                        self._apply_accounts(accounts, self._record_errors(record_errors))
+                        self.cursor = next_cursor
+                        self.flush_recordset()
+                    if not next_cursor:
+                        break
+                    budget_left = self._report_progress(size)
+                    if not budget_left or (deadline is not None
+                                           and time.monotonic() > deadline):
+                        return False
+            finally:
+                # Whether the HIS or the database sets the pace of a large sync.
+                _logger.info("Isc sync run %s: %s pages from the HIS, %.1f s spent waiting "
+                             "for them (%.1f s fetching, %.1f s writing)", self.id,
+                             len(parsed_pages.wait_seconds), sum(parsed_pages.wait_seconds),
+                             sum(parsed_pages.fetch_seconds), sum(parsed_pages.handle_seconds))
         return True
 
     def _fail(self, code, params):

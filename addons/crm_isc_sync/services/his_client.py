@@ -539,6 +539,11 @@ class Prefetcher:
 
     The thread runs ``pages`` and ``prepare`` only: no database and no shared state of the
     caller may be touched there.
+
+    It keeps the seconds of each item, for the log and the benchmark: ``fetch_seconds`` (the
+    thread fetching and preparing it), ``wait_seconds`` (the caller waiting for it: the
+    fetching that did not overlap the caller's work) and ``handle_seconds`` (the caller's
+    work on it, up to asking for the next one).
     """
 
     _ITEM, _END, _ERROR = "item", "end", "error"
@@ -550,16 +555,20 @@ class Prefetcher:
         self._wanted = queue.SimpleQueue()  # True: fetch the next item; False: stop
         self._ready = queue.SimpleQueue()  # (kind, value), one at a time
         self._done = False
+        self.fetch_seconds, self.wait_seconds, self.handle_seconds = [], [], []
+        self._returned_at = None
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
         self._wanted.put(True)
 
     def _work(self):
         while self._wanted.get():
+            began = time.monotonic()
             try:
                 item = next(self._pages)
                 if self._prepare is not None:
                     item = self._prepare(item)
+                self.fetch_seconds.append(time.monotonic() - began)
             except StopIteration:
                 self._ready.put((self._END, None))
                 return
@@ -574,9 +583,14 @@ class Prefetcher:
     def __next__(self):
         if self._done:
             raise StopIteration
+        asked = time.monotonic()
+        if self._returned_at is not None:
+            self.handle_seconds.append(asked - self._returned_at)
         kind, value = self._ready.get()
         if kind == self._ITEM:
             self._wanted.put(True)  # the next one is fetched while the caller handles this one
+            self._returned_at = time.monotonic()
+            self.wait_seconds.append(self._returned_at - asked)
             return value
         self.close()
         if kind == self._ERROR:
