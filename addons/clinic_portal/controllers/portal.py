@@ -220,17 +220,14 @@ class ClinicPortal(CustomerPortal):
         values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
-        if not event:
-            services = availability._services(partner)
-            values.update(services=services, blockers_of={
-                product.id: partner._clinic_booking_blockers(product)
-                for product, _offer in services})
         if not service:
-            return request.render("clinic_portal.portal_book", values)
+            return request.render("clinic_portal.portal_book",
+                                  self._clinic_service_list(partner, values, event))
         product, offer = availability._service(partner, parse_id(service))
         if not offer:
             values["error"] = request.env._("This service cannot be booked in the client portal.")
-            return request.render("clinic_portal.portal_book", values)
+            return request.render("clinic_portal.portal_book",
+                                  self._clinic_service_list(partner, values, event))
         values.update(self._clinic_staff_step(partner, product, offer, event))
         if not staff or values["blockers"] or not values["payment_possible"]:
             return request.render("clinic_portal.portal_book", values)
@@ -241,6 +238,16 @@ class ClinicPortal(CustomerPortal):
             return request.render("clinic_portal.portal_book", values)
         values.update(self._clinic_days_step(partner, product, chosen, staff, page, day, event))
         return request.render("clinic_portal.portal_book", values)
+
+    def _clinic_service_list(self, partner, values, event):
+        """``values`` with the services to choose from, for the service step only: the
+        later steps of a request do not price every service again."""
+        if not event:
+            services = request.env["clinic.availability"]._services(partner)
+            values.update(services=services, blockers_of={
+                product.id: partner._clinic_booking_blockers(product)
+                for product, _offer in services})
+        return values
 
     def _clinic_staff_step(self, partner, product, offer, event):
         policy = self._clinic_policy()
