@@ -25,6 +25,7 @@
         "security/clinic_course_security.xml",
         "data/clinic_client_status_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_course_data.xml",
         "data/ir_cron_data.xml",
         "data/clinic_treatment_plan_data.xml",
         "views/clinic_config_views.xml",

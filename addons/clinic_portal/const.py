@@ -124,6 +124,11 @@ SEAT_CANCELLED = "cancelled"
 # Outcome messages of the course pages (?message=...).
 MESSAGE_MAKEUP_BOOKED = "makeup_booked"
 MESSAGE_MAKEUP_CANCELLED = "makeup_cancelled"
+# ... and the client's mail about each of them (mail.template XML ids).
+MAKEUP_MAIL_TEMPLATES = {
+    MESSAGE_MAKEUP_BOOKED: "clinic_portal.mail_template_makeup_booked",
+    MESSAGE_MAKEUP_CANCELLED: "clinic_portal.mail_template_makeup_cancelled",
+}
 # States of a treatment plan (clinic.treatment.plan.state): only an active plan is booked.
 PLAN_DRAFT = "draft"
 PLAN_ACTIVE = "active"

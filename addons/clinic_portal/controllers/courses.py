@@ -83,11 +83,13 @@ class ClinicCoursePortal(ClinicPortal):
             ("enrollment_id", "in", enrollments.ids), ("state", "!=", const.SEAT_CANCELLED),
             ("start", ">", now)], order="start, id")
         policy = self._clinic_policy()
+        mailed = bool(message and request.env["clinic.course.seat"]._makeup_mail_template(
+            message, request.env.user.partner_id))
         return request.render("clinic_portal.portal_my_courses", self._course_values(
             enrollments=enrollments,
             seats_of=lambda enrollment: seats.filtered(lambda s: s.enrollment_id == enrollment),
             can_cancel=lambda seat: not seat.enrollment_id._makeup_cancel_refusal(seat, policy),
-            message=message, error=error))
+            message=message, error=error, mailed=mailed))
 
     @http.route("/my/courses/<int:enrollment_id>/makeup", type="http", auth="user",
                 website=True, methods=["GET"])

@@ -30,5 +30,6 @@ from . import ir_http
 from . import clinic_course
 from . import clinic_course_enrollment
 from . import clinic_course_seat
+from . import clinic_course_seat_mail
 from . import calendar_event_course
 from . import res_partner_course

@@ -493,14 +493,21 @@ class CalendarEvent(models.Model):
         template = self.env.ref(const.PATIENT_MAIL_TEMPLATES[change], raise_if_not_found=False)
         return template if template and self.clinic_patient_id.email else None
 
-    def _clinic_ics(self):
+    def _clinic_ics(self, hidden=None):
         """Odoo's .ics of this appointment with a UID of its own, the same in every mail (a
         calendar that imported it moves it when rescheduled instead of adding another), and
-        its reminder before the start."""
+        its reminder before the start. The ``hidden`` partners are not among its attendees:
+        a client's copy of a course meeting names no other client of the meeting."""
         ics = self._get_ics_file().get(self.id)
         if not ics:
             return None
         calendar = vobject.readOne(ics.decode())
+        if hidden:
+            hidden_emails = {f"MAILTO:{email}" for email in hidden.mapped("email") if email}
+            attendees = [attendee for attendee in calendar.vevent.contents.pop("attendee", [])
+                         if attendee.value not in hidden_emails]
+            if attendees:
+                calendar.vevent.contents["attendee"] = attendees
         dbuuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         calendar.vevent.uid.value = f"clinic-appointment-{self.id}@{dbuuid}"
         # Odoo writes a reminder as TRIGGER:P1D, a day after the start: it belongs before.
@@ -524,20 +531,9 @@ class CalendarEvent(models.Model):
             "policy": availability._policy(),
             # The page is the patient's: no token for an event of nobody's (template checks).
             "url": self.clinic_patient_id and (
-                self.get_base_url() + self._clinic_lang_prefix() + self._clinic_portal_share_url()),
+                self.get_base_url() + self.clinic_patient_id._clinic_lang_prefix()
+                + self._clinic_portal_share_url()),
         }
-
-    def _clinic_lang_prefix(self):
-        """The patient's language in the clinic website's URLs ('' for its default language),
-        so that the mail's link opens the page in the mail's language."""
-        lang = self.clinic_patient_id.lang
-        websites = self.env["website"].sudo()
-        website = websites.search([("company_id", "=", self.env.company.id)], limit=1) \
-            or websites.search([], limit=1)
-        if not website or lang == website.default_lang_id.code or \
-                lang not in website.language_ids.mapped("code"):
-            return ""
-        return "/" + self.env["res.lang"]._get_data(code=lang).url_code
 
     def _clinic_mail_price(self):
         """The service's price for the patient, formatted; '' when it is free."""

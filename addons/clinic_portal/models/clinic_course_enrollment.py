@@ -182,6 +182,7 @@ class ClinicCourseEnrollment(models.Model):
             body=self.env._("%(client)s booked a make-up session from the client portal.",
                             client=enrollment.partner_id.name),
             subtype_xmlid="mail.mt_note")
+        seat._makeup_mail(const.MESSAGE_MAKEUP_BOOKED)
         return seat
 
     def _check_makeup_open(self, policy):
@@ -274,3 +275,4 @@ class ClinicCourseEnrollment(models.Model):
             body=self.env._("%(client)s cancelled a make-up session from the client portal.",
                             client=self.partner_id.name),
             subtype_xmlid="mail.mt_note")
+        seat._makeup_mail(const.MESSAGE_MAKEUP_CANCELLED)

@@ -98,6 +98,18 @@ class ResPartner(models.Model):
         lang = self[:1].lang or self.env.lang or "en_US"
         return self.env["res.lang"]._get_data(code=lang).direction or "ltr"
 
+    def _clinic_lang_prefix(self):
+        """This contact's language in the clinic website's URLs ('' for its default language),
+        so that a mail's link opens the page in the mail's language."""
+        lang = self[:1].lang
+        websites = self.env["website"].sudo()
+        website = websites.search([("company_id", "=", self.env.company.id)], limit=1) \
+            or websites.search([], limit=1)
+        if not website or lang == website.default_lang_id.code or \
+                lang not in website.language_ids.mapped("code"):
+            return ""
+        return "/" + self.env["res.lang"]._get_data(code=lang).url_code
+
     def _clinic_note(self, body):
         """An internal note on the contact, for the staff who follow it."""
         self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")

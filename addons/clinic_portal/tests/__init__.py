@@ -33,3 +33,4 @@ from . import test_treatment_plan_race
 from . import test_treatment_plan_tour
 from . import test_slot_hoarding
 from . import test_course_companies
+from . import test_course_mails
