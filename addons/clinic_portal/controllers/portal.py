@@ -420,7 +420,11 @@ class ClinicPortal(CustomerPortal):
         if not survey:
             raise NotFound()
         back = f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book"
-        # In the language of the page it was opened from, whatever language the form is in.
+        return self._clinic_open_form(survey, back)
+
+    def _clinic_open_form(self, survey, back):
+        """Start ``survey``; its last page leads back to ``back`` in this page's language,
+        whatever language the form is in."""
         request.session["clinic_form_return"] = lang_url(request.lang.code, back)
         return request.redirect(survey.get_start_url())
 

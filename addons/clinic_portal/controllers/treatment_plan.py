@@ -147,6 +147,19 @@ class ClinicPlanPortal(ClinicPortal):
         return request.redirect(
             f"{event._clinic_portal_url()}?message={const.MESSAGE_BOOKED}", code=303)
 
+    @http.route()
+    def clinic_form_start(self, survey_id, service=None, plan_line=None, **kw):
+        """A form due before booking a session of the plan leads back to that session."""
+        if plan_line is None:
+            return super().clinic_form_start(survey_id, service=service, **kw)
+        partner = request.env.user.partner_id
+        line = self._clinic_plan_line_of(None, plan_line)
+        survey = line and partner.sudo()._clinic_forms_due(line.product_id).filtered(
+            lambda s: s.id == survey_id)
+        if not survey:
+            raise NotFound()
+        return self._clinic_open_form(survey, f"/my/appointments/book?plan_line={line.id}")
+
     # ------------------------------------------------------------------------------------
     # The appointment: the session of the plan it is, and no price of its own
     # ------------------------------------------------------------------------------------

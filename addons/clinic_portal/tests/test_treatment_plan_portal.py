@@ -150,3 +150,28 @@ class TestTreatmentPlanPortal(PlanSetup, HttpCase):
         self.env.invalidate_all()
         self.assertFalse(event.active)
         self.assertIn("10 of 10 left", self.url_open("/my/appointments/book").text)
+
+    def test_a_form_due_before_a_session_leads_back_to_that_session(self):
+        survey = self.env["survey.survey"].create({
+            "title": "Consent before physiotherapy", "access_mode": "public", "lang_ids": False,
+            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
+                                                "question_type": "char_box"})],
+        })
+        self.physio.product_tmpl_id.clinic_required_survey_id = survey
+        page = self.url_open(f"/my/appointments/book?plan_line={self.line.id}").text
+        link = f"/my/forms/{survey.id}?service={self.physio.id}&plan_line={self.line.id}"
+        self.assertIn(link, page.replace("&amp;", "&"))
+        other_line = self._make_plan(self.env, self.other, self.physio, 2).line_ids
+        self.assertEqual(self.url_open(
+            f"/my/forms/{survey.id}?plan_line={other_line.id}").status_code, 404)
+        response = self.url_open(link, allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn(survey.get_start_url(), response.headers["Location"])
+        answer = survey.sudo()._create_answer(partner=self.patient)
+        answer._mark_done()
+        page = self.url_open(f"/survey/{survey.access_token}/{answer.access_token}").text
+        self.assertIn("o_clinic_back_to_booking", page)
+        self.assertIn(f"/my/appointments/book?plan_line={self.line.id}", page)
+        # Filled: the form is due no more, and the session's staff step has no form to fill.
+        self.assertNotIn("o_clinic_form_link", self.url_open(
+            f"/my/appointments/book?plan_line={self.line.id}").text)
