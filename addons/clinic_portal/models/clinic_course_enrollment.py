@@ -250,6 +250,11 @@ class ClinicCourseEnrollment(models.Model):
             return self.env._("The client portal is closed.")
         if seat.kind != const.SEAT_MAKEUP or seat.state != const.SEAT_BOOKED:
             return self.env._("This make-up session can no longer be cancelled.")
+        if not policy.allow_cancel:
+            # "Allow cancelling appointments" off: the clinic takes cancellations itself.
+            return self.env._("Make-up sessions cannot be cancelled in the client portal. "
+                              "%(contact)s",
+                              contact=self.env["clinic.booking"]._contact_message(policy))
         limit = self.env["clinic.availability"]._now() + timedelta(hours=policy.min_hours_change)
         if slots.from_naive_utc(seat.meeting_id.start) < limit:
             return self.env._("A make-up session can be cancelled online only up to %(hours)s "

@@ -122,6 +122,16 @@ class TestCourseMakeup(CourseSetup, TransactionCase):
             self._cancel_makeup(seat)
         self.assertEqual((seat.state, self.enrollment.makeup_used), ("booked", 1))
 
+    def test_a_makeup_is_not_cancelled_online_when_the_clinic_takes_cancellations(self):
+        seat = self._book_makeup(self._meetings(self.group_b)[0])
+        self.company.clinic_portal_allow_cancel = False
+        with self.assertRaisesRegex(UserError, "cannot be cancelled in the client portal"):
+            self._cancel_makeup(seat)
+        self.assertEqual((seat.state, self.enrollment.makeup_used), ("booked", 1))
+        self.company.clinic_portal_allow_cancel = True
+        self._cancel_makeup(seat)
+        self.assertEqual((seat.state, self.enrollment.makeup_used), ("cancelled", 0))
+
     def test_a_client_cannot_cancel_another_clients_makeup(self):
         seat = self._book_makeup(self._meetings(self.group_b)[0])
         with self.assertRaisesRegex(UserError, "does not exist"):

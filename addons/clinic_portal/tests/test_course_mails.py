@@ -68,6 +68,17 @@ class TestCourseMails(CourseSetup, TransactionCase):
         link = re.search(r'href="([^"]*/my/courses)"', mail.body_html)
         self.assertTrue(link and link.group(1).startswith(self.meeting.get_base_url()))
 
+    def test_the_booking_mail_offers_online_cancelling_only_when_the_clinic_allows_it(self):
+        cancel_online = "ניתן לבטל אותו בפורטל"  # "You can cancel it online", from he.po
+        mail, _seat = self._new_mail(lambda: self._book_makeup(self.meeting))
+        self.assertIn(cancel_online, text_of(mail.body_html))
+        self.company.clinic_portal_allow_cancel = False
+        later = self.group_b.meeting_ids.sorted("start")[1]
+        mail, _seat = self._new_mail(lambda: self._book_makeup(later))
+        body = text_of(mail.body_html)
+        self.assertNotIn(cancel_online, body)
+        self.assertIn("יום רביעי 11 מרץ 2026", body)
+
     def test_the_booking_mail_adds_the_meeting_to_the_calendar_without_other_clients(self):
         mail, _seat = self._new_mail(lambda: self._book_makeup(self.meeting))
         ics = ics_of(mail)
