@@ -259,14 +259,20 @@ class ClinicAvailability(models.AbstractModel):
         """The offered starts of one staff calendar, from gathered work and busy times; all
         in whole seconds since the epoch."""
         duration = product.clinic_duration_minutes * 60
-        staff_busy = busy.get(user.partner_id.id, [])
-        taken = set(staff_busy)
-        own = [i for i in busy.get(partner.id, []) if i not in taken]
+        staff_busy, own = self._split_busy(busy, user, partner)
         return slots.free_slot_seconds(
             work.get(user.id, []), staff_busy, duration,
             round(policy.step_for(timedelta(seconds=duration)).total_seconds()),
             not_before=not_before, not_after=not_after, prevent_gaps=policy.prevent_gaps,
             parallel=not policy.prevent_parallel, blocking=own)
+
+    @api.model
+    def _split_busy(self, busy, user, partner):
+        """``(staff member's busy times, the patient's other busy times)`` from ``busy``:
+        an appointment of the patient with this staff member counts once, as the staff's."""
+        staff_busy = busy.get(user.partner_id.id, [])
+        taken = set(staff_busy)
+        return staff_busy, [i for i in busy.get(partner.id, []) if i not in taken]
 
     @api.model
     def _time_state(self, partner, product, staff_user, start, policy, ignore_event=None,
@@ -285,11 +291,8 @@ class ClinicAvailability(models.AbstractModel):
         work = work.get(staff_user.id, [])
         if not any(s <= at and at + duration <= e for s, e in slots.normalize(work)):
             return const.TIME_NOT_OFFERED
-        staff_busy = busy.get(staff_user.partner_id.id, [])
-        taken = set(staff_busy)
-        own = [i for i in busy.get(partner.id, []) if i not in taken]
+        staff_busy, own = self._split_busy(busy, staff_user, partner)
         parallel = not policy.prevent_parallel
-        if any(s < at + duration and at < e
-               for s, e in own + ([] if parallel else staff_busy)):
+        if slots.overlaps(at, at + duration, own + ([] if parallel else staff_busy)):
             return const.TIME_TAKEN
         return const.TIME_NOT_OFFERED

@@ -117,9 +117,8 @@ def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=Non
     low = not_before if not_before is not None else float("-inf")
     high = not_after if not_after is not None else float("inf")
     slots = []
-    previous = None
     for start in candidates:
-        if start < low or start >= high or start == previous:
+        if start < low or start >= high:
             continue
         end = start + duration
         index = bisect_right(free_starts, start) - 1
@@ -132,7 +131,6 @@ def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=Non
             if last >= 0 and blocking[last][1] > start:
                 continue
         slots.append(start)
-        previous = start
     return slots
 
 

@@ -8,6 +8,17 @@ def give_website_to(company):
     company.env.ref("website.default_website").company_id = company
 
 
+def require_form(env, product, title):
+    """A one-question public survey that ``product`` requires before booking."""
+    survey = env["survey.survey"].create({
+        "title": title, "access_mode": "public", "lang_ids": False,
+        "question_and_page_ids": [Command.create({"title": "Do you agree?",
+                                                  "question_type": "char_box"})],
+    })
+    product.product_tmpl_id.clinic_required_survey_id = survey
+    return survey
+
+
 class ClinicPortalCase(TransactionCase):
     """A fresh company with the module's defaults, staff and a portal patient."""
 

@@ -5,6 +5,7 @@ from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
+from .common import require_form
 
 
 @tagged("post_install", "-at_install")
@@ -203,13 +204,7 @@ class TestJourneyPages(BookingSetup, HttpCase):
 
     # --- 4. mandatory forms -----------------------------------------------------------------
     def _required_form(self):
-        survey = self.env["survey.survey"].create({
-            "title": "Consent before check-up", "access_mode": "public", "lang_ids": False,
-            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
-                                                "question_type": "char_box"})],
-        })
-        self.service.product_tmpl_id.clinic_required_survey_id = survey
-        return survey
+        return require_form(self.env, self.service, "Consent before check-up")
 
     def test_a_due_form_is_linked_from_the_step_it_blocks(self):
         survey = self._required_form()

@@ -4,6 +4,7 @@ from datetime import UTC
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
+from .common import require_form
 from .plan_common import ALIAS, PlanSetup
 
 
@@ -152,12 +153,7 @@ class TestTreatmentPlanPortal(PlanSetup, HttpCase):
         self.assertIn("10 of 10 left", self.url_open("/my/appointments/book").text)
 
     def test_a_form_due_before_a_session_leads_back_to_that_session(self):
-        survey = self.env["survey.survey"].create({
-            "title": "Consent before physiotherapy", "access_mode": "public", "lang_ids": False,
-            "question_and_page_ids": [(0, 0, {"title": "Do you agree?",
-                                                "question_type": "char_box"})],
-        })
-        self.physio.product_tmpl_id.clinic_required_survey_id = survey
+        survey = require_form(self.env, self.physio, "Consent before physiotherapy")
         page = self.url_open(f"/my/appointments/book?plan_line={self.line.id}").text
         link = f"/my/forms/{survey.id}?service={self.physio.id}&plan_line={self.line.id}"
         self.assertIn(link, page.replace("&amp;", "&"))
