@@ -12,6 +12,7 @@ when anything was lost or changed.
 import argparse
 import json
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "var" / "upgrade-snapshot.json"
@@ -32,6 +33,14 @@ KEPT = {
                     "clinic_portal_reminder_hours", "isc_his_base_url", "isc_sync_watermark"],
     "clinic.mandatory.form": ["survey_id", "sequence", "company_id"],
     "clinic.client.status": ["name"],
+    # Since 19.0.1.3.0: treatment plans and course groups.
+    "clinic.treatment.plan": ["name", "partner_id", "company_id", "state", "date_start",
+                              "date_end"],
+    "clinic.treatment.plan.line": ["plan_id", "product_id", "sessions", "staff_user_ids"],
+    "clinic.course": ["name", "product_id", "capacity", "company_id", "date_start",
+                      "date_end"],
+    "clinic.course.enrollment": ["partner_id", "course_id", "state"],
+    "clinic.course.seat": ["meeting_id", "partner_id", "enrollment_id", "kind", "state"],
 }
 
 
@@ -96,12 +105,34 @@ def seed(env):
     audience = ({"audience": "new_clients", "frequency": "once"} if "audience" in forms._fields
                 else {"frequency": "new_clients"})
     forms.create({"company_id": company.id, "survey_id": survey.id, **audience})
+    if "clinic.treatment.plan" in env:
+        plan = env["clinic.treatment.plan"].create({
+            "partner_id": partner.id, "date_start": "2026-11-01", "date_end": "2099-03-31",
+            "line_ids": [(0, 0, {"product_id": service.id, "sessions": 6,
+                                 "staff_user_ids": [(4, env.ref("base.user_admin").id)]})]})
+        plan.action_activate()
+        event.clinic_plan_line_id = plan.line_ids
+    if "clinic.course" in env:
+        course = env["clinic.course"].create({
+            "name": "Upgrade group", "product_id": service.id, "capacity": 4,
+            "company_id": company.id})
+        # A meeting still to come, so the enrolled client gets a seat in it.
+        start = datetime.now().replace(hour=16, minute=0, second=0, microsecond=0) \
+            + timedelta(days=30)
+        meeting = events.create({
+            "name": "Upgrade group meeting", "start": start, "stop": start + timedelta(hours=1),
+            "clinic_course_id": course.id})
+        env["clinic.course.enrollment"].create({"partner_id": partner.id,
+                                                "course_id": course.id})
+        seeded["course_meeting"] = meeting.id
     return {"failed_run": failed.id, "new_clients_form": survey.id, **seeded}
 
 
 def snapshot(env):
     values = {}
     for model, names in KEPT.items():
+        if model not in env:
+            continue
         records = env[model].search([], order="id")
         names = [name for name in names if name in env[model]._fields]
         values[model] = {str(r["id"]): {n: str(r[n]) for n in names}
@@ -137,6 +168,11 @@ def migrated(env, seeded):
         if event.clinic_invoice_id not in event.clinic_invoice_ids:
             problems.append(f"calendar.event {event.id}: its invoice is not among its "
                             f"invoices ({event.clinic_invoice_ids.ids})")
+    if "course_meeting" in seeded:
+        meeting = env["calendar.event"].browse(seeded["course_meeting"])
+        if len(meeting.clinic_seat_ids.filtered("is_live")) != 1:
+            problems.append(f"calendar.event {meeting.id}: the enrolled client's seat is "
+                            f"not in the meeting ({meeting.clinic_seat_ids.ids})")
     return problems
 
 
