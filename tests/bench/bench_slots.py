@@ -106,7 +106,9 @@ def seed(env, staff_count=STAFF, days=DAYS, events=EVENTS):
                                        create_date, write_date)
         SELECT ev.id, u.partner_id, 'accepted', 1, 1, now(), now()
           FROM ev JOIN res_users u ON u.id = ev.user_id
+        RETURNING id
     """, (staff.ids, staff_count, first_day, days, events))
+    attendees = env["calendar.attendee"].browse([row[0] for row in cr.fetchall()])
     cr.execute("""
         INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
         SELECT a.event_id, a.partner_id
@@ -114,6 +116,8 @@ def seed(env, staff_count=STAFF, days=DAYS, events=EVENTS):
          WHERE e.name = 'Bench busy'
         ON CONFLICT DO NOTHING
     """)
+    env.invalidate_all()
+    attendees._clinic_recompute_busy()  # what the ORM keeps for each attendance
     cr.execute("ANALYZE calendar_event")
     cr.execute("ANALYZE calendar_attendee")
     cr.commit()

@@ -168,6 +168,19 @@ def migrated(env, seeded):
         if event.clinic_invoice_id not in event.clinic_invoice_ids:
             problems.append(f"calendar.event {event.id}: its invoice is not among its "
                             f"invoices ({event.clinic_invoice_ids.ids})")
+    # Since 19.0.1.5.0 each attendance keeps the time it takes: the upgrade computes it for
+    # the attendances already there, or their appointments would no longer take any time.
+    attendees = env["calendar.attendee"].search([])
+    if "clinic_busy_from" in attendees._fields:
+        for attendee in attendees:
+            span = attendee._clinic_busy_span()
+            span = span and (float(span[0]), float(span[1]), span[2])
+            kept = (attendee.clinic_busy_from, attendee.clinic_busy_to,
+                    attendee.clinic_busy_hold) if attendee.clinic_busy_to else None
+            if kept != span:
+                problems.append(f"calendar.attendee {attendee.id}: takes {kept}, not {span}")
+        if not attendees.filtered("clinic_busy_to"):
+            problems.append("no attendance takes any time after the upgrade")
     if "course_meeting" in seeded:
         meeting = env["calendar.event"].browse(seeded["course_meeting"])
         if len(meeting.clinic_seat_ids.filtered("is_live")) != 1:

@@ -106,29 +106,55 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _work_intervals(self, staff, start, end):
         """``{user id: [(start, end)]}``: working hours minus leaves, in each staff member's
-        time zone; one batch per working-hours calendar."""
-        company = self.env.company
-        resources = self.env["resource.resource"].sudo()
-        for user in staff.sudo():
-            resource = (user.resource_ids.filtered(lambda r: r.company_id == company)
-                        or user.resource_ids)[:1]
-            resources |= resource
-        by_calendar = defaultdict(lambda: self.env["resource.resource"].sudo())
-        for resource in resources.filtered("calendar_id"):
-            by_calendar[resource.calendar_id] |= resource
-        work = defaultdict(list)
-        for calendar, calendar_resources in by_calendar.items():
-            intervals = calendar.sudo()._work_intervals_batch(start, end,
-                                                              resources=calendar_resources)
-            for resource in calendar_resources:
-                work[resource.user_id.id] = [(s, e) for s, e, _m in intervals[resource.id]]
-        return work
+        time zone, aware."""
+        return {user_id: [(slots.from_seconds(s), slots.from_seconds(e)) for s, e in work]
+                for user_id, work in self._work_seconds(staff, start, end).items()}
 
     @api.model
     def _work_seconds(self, staff, start, end):
-        """``_work_intervals`` in whole seconds since the epoch."""
-        return {user_id: slots.seconds_of(intervals)
-                for user_id, intervals in self._work_intervals(staff, start, end).items()}
+        """``{user id: [(start, end)]}`` in whole seconds since the epoch: working hours minus
+        leaves, in each staff member's time zone.
+
+        Odoo's working time of a calendar is the same for every resource of one time zone and
+        one company without leaves or flexible hours of its own: it is computed once for all
+        of them (a team of a hundred on two calendars costs two computations, not a hundred),
+        and for each of the others on its own. One batch per working-hours calendar.
+        """
+        company = self.env.company
+        resources = self.env["resource.resource"].sudo()
+        for user in staff.sudo():
+            resources |= (user.resource_ids.filtered(lambda r: r.company_id == company)
+                          or user.resource_ids)[:1]
+        resources = resources.filtered("calendar_id")
+        own_leaves = {resource.id for resource, _count in self.env[
+            "resource.calendar.leaves"].sudo()._read_group(
+                [("resource_id", "in", resources.ids),
+                 ("date_from", "<", slots.to_naive_utc(end)),
+                 ("date_to", ">", slots.to_naive_utc(start))],
+                groupby=["resource_id"], aggregates=["__count"])}
+        # The calendar each resource works by at the start (with Employees, its contract's).
+        calendar_at = resources._get_calendar_at(start, None)
+        by_calendar = defaultdict(list)
+        for resource in resources:
+            by_calendar[resource.calendar_id].append(resource)
+        work = {}
+        for calendar, calendar_resources in by_calendar.items():
+            alike = defaultdict(list)
+            for resource in calendar_resources:
+                at = calendar_at.get(resource)
+                if resource.id in own_leaves or not at or at.flexible_hours:
+                    alike[resource.id].append(resource)
+                else:
+                    alike[resource.tz, resource.company_id.id, at.id].append(resource)
+            computed = self.env["resource.resource"].sudo().concat(
+                *(group[0] for group in alike.values()))
+            intervals = calendar.sudo()._work_intervals_batch(start, end, resources=computed)
+            for group in alike.values():
+                seconds = [(slots.to_seconds(s), slots.to_seconds(e))
+                           for s, e, _m in intervals[group[0].id]]
+                for resource in group:
+                    work[resource.user_id.id] = seconds
+        return work
 
     @api.model
     def _busy_intervals(self, partners, start, end, ignore_event=None, fresh=False):
@@ -140,52 +166,43 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _busy_seconds(self, partners, start, end, ignore_event=None, fresh=False):
         """``{partner id: [(start, end)]}`` in whole seconds since the epoch, sorted and
-        distinct: busy, active events in which each partner is an attendee who did not
-        decline, an appointment held for payment only until its hold expires; one query.
-        An all-day event takes its whole days (UTC).
+        distinct, of the times around ``[start, end)``: busy, active events in which
+        each partner is an attendee who did not decline, an appointment held for payment
+        only until its hold expires; one query. An all-day event takes its whole days (UTC).
 
         :param fresh: also read what other transactions committed since this one began (a
             new snapshot): the re-check made after the booking lock
         """
-        self.env["calendar.event"].flush_model(
-            ["start", "stop", "allday", "start_date", "stop_date", "active", "show_as",
-             "clinic_payment_state", "clinic_hold_expiry"])
-        self.env["calendar.attendee"].flush_model(["partner_id", "event_id", "state"])
-        params = (list(partners.ids),
-                  slots.to_naive_utc(end + timedelta(days=1)),
-                  slots.to_naive_utc(start - timedelta(days=1)),
-                  ignore_event.id if ignore_event else 0,
-                  const.PAYMENT_AWAITING, fields.Datetime.now())
+        # Each attendance keeps the time it takes (calendar.attendee.clinic_busy_*): the
+        # team's busy times are read from the attendances alone, not joined to their events.
+        self.env["calendar.attendee"].flush_model(
+            ["partner_id", "event_id", "clinic_busy_from", "clinic_busy_to",
+             "clinic_busy_hold"])
+        # A day around the window: appointments just outside it are still anchors of the
+        # slots at its edges when gaps are prevented.
+        params = (list(partners.ids), slots.to_seconds(end + timedelta(days=1)),
+                  slots.to_seconds(start - timedelta(days=1)),
+                  ignore_event.id if ignore_event else 0, fields.Datetime.now())
         rows = self._busy_rows(self.env.cr, params)
         if fresh:
             with self.env.registry.cursor() as cr:
                 rows += self._busy_rows(cr, params)
         busy = defaultdict(set)
-        for partner_id, ev_start, ev_stop in rows:
-            busy[partner_id].add((ev_start, ev_stop))
+        for partner_id, busy_from, busy_to in rows:
+            busy[partner_id].add((busy_from, busy_to))
         return {partner_id: sorted(intervals) for partner_id, intervals in busy.items()}
 
     @api.model
     def _busy_rows(self, cr, params):
-        # Seconds since the epoch from PostgreSQL: no datetime is built per event.
         cr.execute("""
-            SELECT a.partner_id,
-                   EXTRACT(EPOCH FROM CASE WHEN e.allday AND e.start_date IS NOT NULL
-                                           THEN e.start_date::timestamp
-                                           ELSE e.start END)::bigint,
-                   EXTRACT(EPOCH FROM CASE WHEN e.allday AND e.stop_date IS NOT NULL
-                                           THEN e.stop_date::timestamp + interval '1 day'
-                                           ELSE e.stop END)::bigint
-              FROM calendar_attendee a
-              JOIN calendar_event e ON e.id = a.event_id
-             WHERE a.partner_id = ANY(%s)
-               AND a.state IS DISTINCT FROM 'declined'
-               AND e.active
-               AND e.show_as = 'busy'
-               AND e.start < %s
-               AND e.stop > %s
-               AND e.id != %s
-               AND (e.clinic_payment_state IS DISTINCT FROM %s OR e.clinic_hold_expiry > %s)
+            SELECT partner_id, clinic_busy_from::bigint, clinic_busy_to::bigint
+              FROM calendar_attendee
+             WHERE partner_id = ANY(%s)
+               AND clinic_busy_to IS NOT NULL
+               AND clinic_busy_from < %s
+               AND clinic_busy_to > %s
+               AND event_id != %s
+               AND (clinic_busy_hold IS NULL OR clinic_busy_hold > %s)
         """, params)
         return cr.fetchall()
 

@@ -102,46 +102,57 @@ def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=Non
         raise ValueError("duration and step must be positive")
     work = normalize(work)
     busy = normalize(busy)
+    # A slot must fit in free time: working time less the calendar's appointments (unless
+    # parallel) and less the patient's own elsewhere, which take time but anchor nothing.
     free = work if parallel else subtract(work, busy)
+    if blocking:
+        free = subtract(free, blocking)
     if prevent_gaps:
         starts_ok, ends_ok = _anchors(work, busy)
         candidates = sorted(starts_ok | {end - duration for end in ends_ok})
-    else:
-        candidates = _grid(work, duration, step)
-    # ``free`` is sorted and its periods do not overlap: the one a slot must fit in is the
-    # last that starts at or before it (a search, not a scan: the cost stays flat per slot
-    # as the days grow).
+        return _fitting(candidates, free, duration, not_before, not_after)
+    return _grid_in(work, free, duration, step, not_before, not_after)
+
+
+def _grid_in(work, free, duration, step, not_before, not_after):
+    """Starts every ``step`` from the start of each working period where the duration fits
+    in free time: a time freed by an odd-length appointment does not move the grid.
+
+    Each free period lies in one working period (``free`` is ``work`` less other times):
+    its starts are a range, made at once rather than tested one by one, so the cost grows
+    with the free periods, not with the slots. Sorted and distinct: both are normalized.
+    """
+    starts = []
+    period = 0
+    for free_start, free_end in free:
+        while work[period][1] < free_end:
+            period += 1
+        origin = work[period][0]
+        first = free_start if not_before is None else max(free_start, not_before)
+        first = origin - (origin - first) // step * step  # the grid's first at or after it
+        stop = free_end - duration + 1
+        if not_after is not None:
+            stop = min(stop, not_after)
+        if first < stop:
+            starts.extend(range(first, stop, step))
+    return starts
+
+
+def _fitting(candidates, free, duration, not_before, not_after):
+    """The sorted ``candidates`` within the window that fit in one free period."""
     free_starts = [s for s, _e in free]
-    blocking = normalize(blocking)
-    blocking_starts = [s for s, _e in blocking]
     low = not_before if not_before is not None else float("-inf")
     high = not_after if not_after is not None else float("inf")
     slots = []
     for start in candidates:
         if start < low or start >= high:
             continue
-        end = start + duration
+        # ``free`` is sorted and its periods do not overlap: the one a slot must fit in is
+        # the last that starts at or before it.
         index = bisect_right(free_starts, start) - 1
-        if index < 0 or free[index][1] < end:
-            continue
-        if blocking:
-            # Blocking periods are sorted and merged: only the last one starting before
-            # the slot's end can overlap it.
-            last = bisect_right(blocking_starts, end - 1) - 1
-            if last >= 0 and blocking[last][1] > start:
-                continue
-        slots.append(start)
+        if index >= 0 and free[index][1] >= start + duration:
+            slots.append(start)
     return slots
-
-
-def _grid(work, duration, step):
-    """Starts every ``step`` from the start of each working period where the duration fits:
-    a time freed by an odd-length appointment does not move the grid. Sorted and distinct:
-    ``work`` is normalized."""
-    starts = []
-    for period_start, period_end in work:
-        starts.extend(range(period_start, period_end - duration + 1, step))
-    return starts
 
 
 def seconds_of(intervals):

@@ -34,3 +34,5 @@ from . import test_treatment_plan_tour
 from . import test_slot_hoarding
 from . import test_course_companies
 from . import test_course_mails
+from . import test_busy_times
+from . import test_work_times

@@ -31,7 +31,9 @@ def seed_busy_events(env, staff, first_day, days, count, seed=7):
                                        create_date, write_date)
         SELECT ev.id, u.partner_id, 'accepted', 1, 1, now(), now()
           FROM ev JOIN res_users u ON u.id = ev.user_id
+        RETURNING id
     """, ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]))
+    attendees = env["calendar.attendee"].browse([row[0] for row in env.cr.fetchall()])
     env.cr.execute("""
         INSERT INTO calendar_event_res_partner_rel (calendar_event_id, res_partner_id)
         SELECT a.event_id, a.partner_id
@@ -40,6 +42,7 @@ def seed_busy_events(env, staff, first_day, days, count, seed=7):
         ON CONFLICT DO NOTHING
     """)
     env.invalidate_all()
+    attendees._clinic_recompute_busy()
 
 
 @tagged("post_install", "-at_install")
