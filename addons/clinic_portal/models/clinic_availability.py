@@ -120,12 +120,17 @@ class ClinicAvailability(models.AbstractModel):
         of them (a team of a hundred on two calendars costs two computations, not a hundred),
         and for each of the others on its own. One batch per working-hours calendar.
         """
+        # Each staff member's resource: the one of the current company, else their first.
         company = self.env.company
-        resources = self.env["resource.resource"].sudo()
-        for user in staff.sudo():
-            resources |= (user.resource_ids.filtered(lambda r: r.company_id == company)
-                          or user.resource_ids)[:1]
-        resources = resources.filtered("calendar_id")
+        chosen = {}
+        for resource in self.env["resource.resource"].sudo().search_fetch(
+                [("user_id", "in", staff.ids)], ["user_id", "company_id", "calendar_id", "tz"]):
+            if resource.user_id.id not in chosen or (
+                    resource.company_id == company
+                    and chosen[resource.user_id.id].company_id != company):
+                chosen[resource.user_id.id] = resource
+        resources = self.env["resource.resource"].sudo().concat(*chosen.values()).filtered(
+            "calendar_id")
         own_leaves = {resource.id for resource, _count in self.env[
             "resource.calendar.leaves"].sudo()._read_group(
                 [("resource_id", "in", resources.ids),
@@ -187,15 +192,17 @@ class ClinicAvailability(models.AbstractModel):
         if fresh:
             with self.env.registry.cursor() as cr:
                 rows += self._busy_rows(cr, params)
+        # A partner's starts and ends come as two arrays: no Python object per row.
         busy = defaultdict(set)
         for partner_id, busy_from, busy_to in rows:
-            busy[partner_id].add((busy_from, busy_to))
+            busy[partner_id].update(zip(busy_from, busy_to, strict=True))
         return {partner_id: sorted(intervals) for partner_id, intervals in busy.items()}
 
     @api.model
     def _busy_rows(self, cr, params):
         cr.execute("""
-            SELECT partner_id, clinic_busy_from::bigint, clinic_busy_to::bigint
+            SELECT partner_id, array_agg(clinic_busy_from::bigint),
+                   array_agg(clinic_busy_to::bigint)
               FROM calendar_attendee
              WHERE partner_id = ANY(%s)
                AND clinic_busy_to IS NOT NULL
@@ -203,6 +210,7 @@ class ClinicAvailability(models.AbstractModel):
                AND clinic_busy_to > %s
                AND event_id != %s
                AND (clinic_busy_hold IS NULL OR clinic_busy_hold > %s)
+          GROUP BY partner_id
         """, params)
         return cr.fetchall()
 
@@ -260,16 +268,16 @@ class ClinicAvailability(models.AbstractModel):
         busy = self._busy_seconds(staff.sudo().partner_id | partner, start, end,
                                   ignore_event=ignore_event)
         limited = self._limited_staff(partner, staff, policy, ignore_event=ignore_event)
-        # Staff share most starts: each is made a datetime once.
-        shown = {}
-        return {
-            user.id: [] if user.id in limited else [
-                shown.get(s) or shown.setdefault(s, slots.from_seconds(s))
-                for s in self._user_starts(user, partner, product, policy, work, busy,
-                                           slots.to_seconds(not_before),
-                                           slots.to_seconds(end))]
+        starts = {
+            user.id: [] if user.id in limited else self._user_starts(
+                user, partner, product, policy, work, busy, slots.to_seconds(not_before),
+                slots.to_seconds(end))
             for user in staff.sudo()
         }
+        # Staff share most starts: each is made a datetime once.
+        shown = {start: slots.from_seconds(start) for start in set().union(*starts.values())}
+        return {user_id: [shown[start] for start in user_starts]
+                for user_id, user_starts in starts.items()}
 
     @api.model
     def _user_starts(self, user, partner, product, policy, work, busy, not_before, not_after):

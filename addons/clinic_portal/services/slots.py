@@ -30,12 +30,16 @@ def normalize(intervals):
 
 def subtract(intervals, removed):
     """``intervals`` minus ``removed``: the parts of ``intervals`` that no removed one covers."""
-    removed = normalize(removed)
+    return _subtract_normalized(normalize(intervals), normalize(removed))
+
+
+def _subtract_normalized(intervals, removed):
+    """``subtract`` of two normalized lists."""
     result = []
     # Both are sorted: what ended before a period ended before every later one too, so each
     # period looks only from the first removed part still running (flat cost as days grow).
     first = 0
-    for start, end in normalize(intervals):
+    for start, end in intervals:
         while first < len(removed) and removed[first][1] <= start:
             first += 1
         cursor = start
@@ -104,9 +108,9 @@ def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=Non
     busy = normalize(busy)
     # A slot must fit in free time: working time less the calendar's appointments (unless
     # parallel) and less the patient's own elsewhere, which take time but anchor nothing.
-    free = work if parallel else subtract(work, busy)
+    free = work if parallel else _subtract_normalized(work, busy)
     if blocking:
-        free = subtract(free, blocking)
+        free = _subtract_normalized(free, normalize(blocking))
     if prevent_gaps:
         starts_ok, ends_ok = _anchors(work, busy)
         candidates = sorted(starts_ok | {end - duration for end in ends_ok})
@@ -123,18 +127,24 @@ def _grid_in(work, free, duration, step, not_before, not_after):
     with the free periods, not with the slots. Sorted and distinct: both are normalized.
     """
     starts = []
-    period = 0
+    extend = starts.extend
+    # Bounds as plain integers: the loop below runs once per free period of every staff
+    # calendar, so it avoids calls it does not need.
+    low = -(1 << 62) if not_before is None else not_before
+    high = 1 << 62 if not_after is None else not_after
+    period, (origin, period_end) = 0, work[0] if work else (0, 0)
     for free_start, free_end in free:
-        while work[period][1] < free_end:
-            period += 1
-        origin = work[period][0]
-        first = free_start if not_before is None else max(free_start, not_before)
+        if period_end < free_end:
+            while work[period][1] < free_end:
+                period += 1
+            origin, period_end = work[period]
+        first = free_start if free_start > low else low
         first = origin - (origin - first) // step * step  # the grid's first at or after it
         stop = free_end - duration + 1
-        if not_after is not None:
-            stop = min(stop, not_after)
+        if stop > high:
+            stop = high
         if first < stop:
-            starts.extend(range(first, stop, step))
+            extend(range(first, stop, step))
     return starts
 
 
