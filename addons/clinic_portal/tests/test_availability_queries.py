@@ -76,7 +76,7 @@ class TestAvailabilityQueries(BookingSetup, TransactionCase):
 
     def test_twenty_staff_thirty_days_in_a_fixed_number_of_queries(self):
         self.env.flush_all()
-        with self.assertQueryCount(16):
+        with self.assertQueryCount(15):
             result = self._availability(self.team, 30)
         self.assertEqual(set(result), set(self.team.ids))
         self.assertTrue(all(result.values()))
