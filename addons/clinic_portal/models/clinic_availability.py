@@ -153,10 +153,9 @@ class ClinicAvailability(models.AbstractModel):
                     alike[resource.tz, resource.company_id.id, at.id].append(resource)
             computed = self.env["resource.resource"].sudo().concat(
                 *(group[0] for group in alike.values()))
-            intervals = calendar.sudo()._work_intervals_batch(start, end, resources=computed)
+            intervals = calendar._work_intervals_batch(start, end, resources=computed)
             for group in alike.values():
-                seconds = [(slots.to_seconds(s), slots.to_seconds(e))
-                           for s, e, _m in intervals[group[0].id]]
+                seconds = slots.seconds_of((s, e) for s, e, _m in intervals[group[0].id])
                 for resource in group:
                     work[resource.user_id.id] = seconds
         return work
