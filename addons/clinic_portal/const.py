@@ -8,6 +8,9 @@ from odoo.addons.clinic_pricelist_portal.tools.portal_offer import (  # noqa: F4
     PAYMENT_PREPAYMENT,
 )
 
+# Times travel in URLs and forms as UTC minutes (20260302T0800Z), read by services.text.
+from .services.text import START_FORMAT  # noqa: F401
+
 # What the portal shows of an appointment.
 STATUS_UPCOMING = "upcoming"
 STATUS_PAST = "past"
@@ -69,8 +72,6 @@ STEP_TIME = "time"
 STEP_CONFIRM = "confirm"
 STEP_REFUSED = "refused"
 
-# Times travel in URLs and forms as UTC minutes: 20260302T0800Z.
-START_FORMAT = "%Y%m%dT%H%MZ"
 # "Any available staff member" in the booking pages' staff parameter.
 ANY_STAFF = "any"
 

@@ -2,7 +2,7 @@
 
 import importlib.util
 from dataclasses import FrozenInstanceError
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -70,6 +70,25 @@ def test_free_text_loses_nul_and_control_characters_and_is_cut():
 def test_ids_are_ascii_digits_only():
     assert text.parse_id("42") == 42
     assert [text.parse_id(v) for v in ("²", "٣", "-1", "1e3", "", None, "9" * 20)] == [0] * 7
+    assert [text.parse_id(v) for v in ("０", "4２", " 42", "42\n", True, 2**31, "2147483648")] \
+        == [0] * 7
+    assert text.parse_id(2**31 - 1) == 2**31 - 1
+
+
+def test_numbers_are_bounded_ascii_digits():
+    assert text.parse_int("0") == 0
+    assert text.parse_int("7", low=1, high=5) is None
+    assert [text.parse_int(v) for v in ("¹", "𝟠", "1" * 100_000, "-0", "+3", "3.0", [3])] \
+        == [None] * 7
+
+
+def test_days_and_starts_are_read_from_ascii_only():
+    assert text.parse_date("2026-03-02") == date(2026, 3, 2)
+    assert [text.parse_date(v) for v in ("２０２６-03-02", "2026-02-30", "0000-01-01",
+                                         "2026-03-02\x00", "2026-3-2", None)] == [None] * 6
+    assert text.parse_start("20260302T0800Z") == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert [text.parse_start(v) for v in ("20260302T0860Z", "٢٠٢٦0302T0800Z", "20260302T0800",
+                                          "00000101T0000Z", "", 20260302)] == [None] * 6
 
 
 courses = _load("courses")

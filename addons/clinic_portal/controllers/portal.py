@@ -1,5 +1,5 @@
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from .. import const
 from ..models.clinic_booking import ClinicSlotTaken
 from ..services import slots
-from ..services.text import parse_id
+from ..services.text import parse_date, parse_id, parse_int, parse_start
 from .language import lang_url
 
 # The constants the templates compare with, by name (a module can't enter a QWeb context).
@@ -42,14 +42,6 @@ def phone_links(text, phone):
         return text
     link = Markup('<a href="%s" dir="ltr" class="text-nowrap">%s</a>') % (tel_href(phone), phone)
     return Markup(text.replace(escape(phone), link))
-
-
-def parse_start(text):
-    """The aware start a form or URL carries, or None for anything that is not one."""
-    try:
-        return datetime.strptime(text or "", const.START_FORMAT).replace(tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
 
 
 class ClinicPortal(CustomerPortal):
@@ -270,11 +262,14 @@ class ClinicPortal(CustomerPortal):
     def _clinic_days_step(self, partner, product, chosen, staff, page, day, event):
         availability = request.env["clinic.availability"]
         policy = self._clinic_policy()
-        page = parse_id(page)
+        page = parse_int(page) or 0
+        parsed_day = parse_date(day)
+        if day and not parsed_day:
+            raise NotFound()
+        day = parsed_day
         try:
             start, end = availability._window(partner, policy, page)
-            day = date.fromisoformat(day) if day else None
-        except (TypeError, ValueError):
+        except ValueError:
             raise NotFound() from None
         found = availability._free_starts(partner, product, chosen, start, end, policy,
                                           ignore_event=event)

@@ -5,8 +5,8 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from .. import const
-from ..services.text import parse_id
-from .portal import ClinicPortal, parse_start
+from ..services.text import parse_id, parse_start
+from .portal import ClinicPortal
 
 
 class ClinicPlanPortal(ClinicPortal):

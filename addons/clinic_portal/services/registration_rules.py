@@ -6,10 +6,11 @@ translated message next to its field.
 
 import re
 import unicodedata
-from datetime import date
 
 import phonenumbers
 from stdnum.il import idnr
+
+from .text import parse_date
 
 PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,6 +56,15 @@ def phone_key(value, region):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_display(key):
+    """An E.164 key as people read it, with its country prefix (``+972 50-765-4321``)."""
+    try:
+        number = phonenumbers.parse(key or "", None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def national_id_key(value):
     """The compact national ID (digits only, ``12345678-2`` → ``123456782``)."""
     return idnr.compact(ascii_digits(value)) if value else ""
@@ -90,9 +100,8 @@ def text_error(name, value):
 
 
 def birthdate_error(value, today):
-    try:
-        born = date.fromisoformat(value)
-    except ValueError:
+    born = parse_date(value)
+    if not born:
         return BAD_DATE
     if born >= today:
         return FUTURE_DATE
