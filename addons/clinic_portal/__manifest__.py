@@ -1,7 +1,7 @@
 {
     "name": "Clinic Client Portal",
     "summary": "Patients register, fill forms, book, reschedule and cancel appointments online",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-suite/clinic-odoo",
     "author": "Clinic Suite Contributors",

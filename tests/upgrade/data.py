@@ -125,7 +125,29 @@ def seed(env):
         env["clinic.course.enrollment"].create({"partner_id": partner.id,
                                                 "course_id": course.id})
         seeded["course_meeting"] = meeting.id
+    seeded["wrong_region_client"] = seed_wrong_region_client(env)
     return {"failed_run": failed.id, "new_clients_form": survey.id, **seeded}
+
+
+# A client of the Israeli clinic whose mobile was typed without its prefix by an administrator
+# of the main company: before 19.0.1.6.0 its key was read in the main company's region.
+WRONG_REGION_MOBILE = "052-3456789"
+
+
+def seed_wrong_region_client(env):
+    clinic = env.ref("clinic_portal.demo_company_clinic")
+    main = env.ref("base.main_company")
+    client = env["res.partner"].create({"name": "Wrong Region Client"})
+    env["res.users"].create({
+        "name": client.name, "login": "wrong.region@example.com", "partner_id": client.id,
+        "company_id": clinic.id, "company_ids": [(6, 0, clinic.ids)],
+        "group_ids": [(6, 0, [env.ref("base.group_portal").id])]})
+    typed = client.with_company(main)
+    typed.write({"phone": WRONG_REGION_MOBILE})
+    typed.flush_recordset()
+    print(f"upgrade data: {client.name}'s key is {client.clinic_phone_key} "
+          f"(read in {main.country_id.code or 'no country'})")
+    return client.id
 
 
 def snapshot(env):
@@ -181,6 +203,17 @@ def migrated(env, seeded):
                 problems.append(f"calendar.attendee {attendee.id}: takes {kept}, not {span}")
         if not attendees.filtered("clinic_busy_to"):
             problems.append("no attendance takes any time after the upgrade")
+    # Since 19.0.1.6.0 a phone key is read in the contact's own region: the upgrade computes
+    # the keys again, and the Israeli clinic's registration finds the client.
+    client = env["res.partner"].browse(seeded["wrong_region_client"])
+    clinic = env.ref("clinic_portal.demo_company_clinic")
+    from odoo.addons.clinic_portal.services.registration_rules import phone_key
+
+    typed = phone_key(WRONG_REGION_MOBILE, clinic.country_id.code)
+    found = env["clinic.registration"]._find_known("", typed, "")
+    if found != client:
+        problems.append(f"res.partner {client.id}: key {client.clinic_phone_key!r}, the "
+                        f"clinic's registration of {typed} finds {found.ids}, not the client")
     if "course_meeting" in seeded:
         meeting = env["calendar.event"].browse(seeded["course_meeting"])
         if len(meeting.clinic_seat_ids.filtered("is_live")) != 1:

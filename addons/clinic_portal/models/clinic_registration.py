@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..const import LOCK_REGISTRATION, REGISTRATION_RECEIVED, REGISTRATION_THROTTLED
 from ..services import registration_rules
+from ..services.text import parse_id
 from .clinic_registration_field import REGISTRATION_FIELDS
 
 BAD_CHOICE = "bad_choice"
@@ -76,7 +77,7 @@ class ClinicRegistration(models.AbstractModel):
         fund = (values.get("health_fund") or "").strip()
         if "health_fund" in shown and fund:
             funds = self.env["clinic.health.fund"].sudo().search([]).ids
-            if not fund.isdigit() or int(fund) not in funds:
+            if parse_id(fund) not in funds:
                 errors["health_fund"] = BAD_CHOICE
         return errors
 
@@ -115,7 +116,7 @@ class ClinicRegistration(models.AbstractModel):
             if not value:
                 continue
             if name == "health_fund":
-                value = int(value)
+                value = parse_id(value)
             elif name == "national_id":
                 value = registration_rules.national_id_key(value)
             vals[REGISTRATION_FIELDS[name]] = value

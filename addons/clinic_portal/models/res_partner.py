@@ -47,12 +47,18 @@ class ResPartner(models.Model):
     clinic_phone_key = fields.Char(
         string="Phone (E.164)", compute="_compute_clinic_identity_keys", store=True,
         index="btree_not_null")
+    clinic_phone_display = fields.Char(
+        string="Phone, as matched", compute="_compute_clinic_phone_display",
+        help="The phone number in its international form, as the clinic recognises the "
+             "client by it: a number without a country prefix is read in the contact's "
+             "country, else its company's.")
 
     clinic_forms_summary = fields.Html(
         string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
         help="The client-portal forms this client completed, and when.")
 
-    @api.depends("clinic_national_id", "phone", "country_id", "company_id")
+    @api.depends("clinic_national_id", "phone", "country_id", "company_id.country_id",
+                 "user_ids.company_id", "create_uid")
     def _compute_clinic_identity_keys(self):
         for partner in self:
             partner.clinic_national_id_key = (
@@ -60,9 +66,21 @@ class ResPartner(models.Model):
             partner.clinic_phone_key = registration_rules.phone_key(
                 partner.phone, partner._clinic_phone_region()) or False
 
+    @api.depends("clinic_phone_key")
+    def _compute_clinic_phone_display(self):
+        for partner in self:
+            partner.clinic_phone_display = registration_rules.phone_display(
+                partner.clinic_phone_key)
+
     def _clinic_phone_region(self):
-        """The country a phone number without a country prefix is read in."""
-        country = self.country_id or self.company_id.country_id or self.env.company.country_id
+        """The country a phone number without a country prefix is read in: the contact's
+        own, else its company's, its portal user's company's, or the company of whoever
+        created it. A function of the record alone, never of the user saving it, so that a
+        client has one key whoever typed their number."""
+        partner = self.sudo()  # the users and companies behind a contact are not the editor's
+        user = partner.user_ids[:1]
+        country = (partner.country_id or partner.company_id.country_id
+                   or user.company_id.country_id or partner.create_uid.company_id.country_id)
         return country.code
 
     def _clinic_invite_new_client(self):

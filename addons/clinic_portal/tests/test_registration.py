@@ -139,6 +139,54 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
         self.register(national_id="000000018", mobile=arabic_indic, email="y@example.com")
         self.assertEqual(self.env["res.partner"].search_count([]), before)
 
+    def test_a_health_fund_in_digits_of_another_script_gets_a_message(self):
+        """``"²".isdigit()`` is true and ``int("²")`` fails: once an HTTP 500."""
+        fund = self.env["clinic.health.fund"].create({"name": "Fund of digits"})
+        before = self.env["res.partner"].search_count([])
+        for value in ("\u00b2", "\u0663", "\uff11", f"{fund.id}\u200b", "9" * 12):
+            self.assertEqual(self.register(health_fund=value),
+                             ({"health_fund": "bad_choice"}, None), repr(value))
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+        self.assertEqual(self.register(health_fund=str(fund.id)), ({}, "received"))
+        self.assertEqual(self.env["res.partner"].search(
+            [("clinic_national_id", "=", "123456782")]).clinic_health_fund_id, fund)
+
+    def test_a_client_is_recognised_whoever_typed_their_phone(self):
+        """A number without a country prefix is read in the contact's region, never in that
+        of the company the person saving it happens to work in."""
+        abroad = self.env["res.company"].create(
+            {"name": "Head office abroad", "country_id": self.env.ref("base.us").id})
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= abroad | self.company
+        clinic_staff = self.env["res.users"].create({
+            "name": "Clinic Desk", "login": "clinic.desk.region", "company_id": self.company.id,
+            "company_ids": [(6, 0, self.company.ids)],
+            "group_ids": [(6, 0, [self.env.ref("base.group_partner_manager").id])]})
+        portal_client = self.env["res.partner"].create({"name": "Portal Client"})
+        self.env["res.users"].create({
+            "name": "Portal Client", "login": "portal.client.region",
+            "partner_id": portal_client.id, "company_id": self.company.id,
+            "company_ids": [(6, 0, self.company.ids)],
+            "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])]})
+        desk_client = self.env["res.partner"].browse(self.env["res.partner"].with_user(
+            clinic_staff).create({"name": "Desk Client"}).id)
+        for client, mobile in ((portal_client, "050-7654321"), (desk_client, "052-2345678")):
+            # Saved as a form saves it: written and computed by the user, in their company.
+            typed_by_admin = client.with_user(admin).with_company(abroad)
+            typed_by_admin.write({"phone": mobile})
+            typed_by_admin.flush_recordset()
+            self.assertEqual(client.clinic_phone_key,
+                             "+972" + mobile.replace("-", "")[1:], client.name)
+            self.assertEqual(client.clinic_phone_display[:5], "+972 ")
+        before = self.env["res.partner"].search_count([])
+        arabic_indic = "\u0660\u0665\u0662-\u0662\u0663\u0664\u0665\u0666\u0667\u0668"
+        for values in ({"mobile": "050-7654321"},
+                       {"mobile": arabic_indic, "national_id": "000000018"}):
+            self.assertEqual(self.register(email="", **values), ({}, "received"))
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+        self.assertIn("Nothing was created", portal_client.message_ids[:1].body)
+        self.assertIn("Nothing was created", desk_client.message_ids[:1].body)
+
     def test_national_id_is_stored_in_its_compact_form(self):
         self.register(national_id="12345678-2")
         partner = self.env["res.partner"].search([("clinic_national_id_key", "=", "123456782")])
