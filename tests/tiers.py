@@ -216,7 +216,8 @@ def odoo_tier(tally, keep_db=False):
     modules = ",".join(OUR_MODULES)
     tags = ",".join(f"/{m}" for m in OUR_MODULES)
     installed = ",".join(OUR_MODULES + TEST_MODULES)
-    drop_db(conf, db)
+    if not drop_db(conf, db, tally):
+        return
     started = time.time()
     log = VAR / "odoo-install-tests.log"
     code, out = run(odoo_cmd(conf, db) + [
@@ -268,7 +269,7 @@ def odoo_tier(tally, keep_db=False):
     if keep_db:
         print(f"  database kept: {db}")
     else:
-        drop_db(conf, db)
+        drop_db(conf, db, tally)
 
 
 def upgrade_tier(tally):
@@ -294,7 +295,8 @@ def upgrade_tier(tally):
         return
     subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
     db = f"clinic_upgrade_{os.getpid()}"
-    drop_db(conf, db)
+    if not drop_db(conf, db, tally):
+        return
     old_addons = str(base / "addons")
     steps = [
         ("install the landed version", odoo_cmd(conf, db) + [
@@ -318,7 +320,7 @@ def upgrade_tier(tally):
                             if line.lstrip().startswith("upgrade data:")))
         if not report_step(tally, name, code, problems, log):
             break
-    drop_db(conf, db)
+    drop_db(conf, db, tally)
 
 
 def pytest_odoo_step(tally, conf, db):
@@ -385,13 +387,21 @@ def module_state(conf, db, module):
     return row and row[0]
 
 
-def drop_db(conf, db):
-    conn = pg_connect(conf, "postgres")
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    conn.close()
+def drop_db(conf, db, tally=None):
+    """Drop ``db`` and its filestore, whoever else is in it (scripts/pgdrop.py); a database
+    that stays busy is one line and a failure, never a traceback."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pgdrop  # scripts/ is not a package
+
+    try:
+        pgdrop.drop_database(lambda: pg_connect(conf, "postgres"), db)
+    except pgdrop.DatabaseBusy as exc:
+        print(f"  FAILED: {exc}")
+        if tally:
+            tally.add(failed=1)
+        return False
     shutil.rmtree(ROOT / ".odoo-data" / "filestore" / db, ignore_errors=True)
+    return True
 
 
 def main():

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import psycopg2
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -44,26 +43,6 @@ def clusters():
 def drop_cluster(name):
     subprocess.run(as_root("pg_dropcluster", "--stop", VERSION, name), capture_output=True,
                    check=False)
-
-
-@pytest.fixture
-def port():
-    """A free port; any cluster the test or the step made on it is dropped afterwards."""
-    port = free_port()
-    assert port not in clusters()
-    yield port
-    cluster = clusters().get(port)
-    if cluster:
-        drop_cluster(cluster[0])
-
-
-@pytest.fixture
-def stopped_cluster(port):
-    """A new, stopped cluster on ``port``, as a fresh PostgreSQL install leaves it."""
-    name = f"clinic_probe_{port}"
-    subprocess.run(as_root("pg_createcluster", VERSION, name, "--port", str(port)),
-                   capture_output=True, check=True)
-    return name
 
 
 def setup_postgresql(port, user, password):
