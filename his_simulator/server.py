@@ -49,6 +49,8 @@ ENDPOINT_METHODS = {
     "isc-accounts": "GET",
     "isc-account": "GET",
 }
+# The query parameters each endpoint takes; any other is refused, as the contract lists them all.
+ENDPOINT_QUERY = {"isc-accounts": {"updated_from", "updated_to", "limit", "cursor"}}
 FAULT_KINDS = ("latency", "error", "rate_limit", "malformed", "drop")
 REQUEST_LOG_LIMIT = 100_000
 MALFORMED_BODY = b'{"items": [{"patient_code": "BN0'
@@ -180,7 +182,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._dispatch()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+    # Every method reaches the contract, which answers 405 to those an endpoint does not take.
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = do_QUERY = do_GET
 
     def log_message(self, format, *args):
         if not self.server.quiet:
@@ -212,7 +215,8 @@ class Handler(BaseHTTPRequestHandler):
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":  # a HEAD answer has headers only
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. its read timeout fired during a latency fault).
             self.close_connection = True
@@ -251,6 +255,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != ENDPOINT_METHODS[endpoint]:
             self._error(405, "method_not_allowed", f"{self.command} is not allowed here",
                         {"Allow": ENDPOINT_METHODS[endpoint]})
+            return
+        unknown = sorted({name for name, _value in parse_qsl(query_text, keep_blank_values=True)}
+                         - ENDPOINT_QUERY.get(endpoint, set()))
+        if unknown:
+            self._error(422, "invalid_parameter", f"unknown query parameter {unknown[0]!r}")
             return
         store = server.store
         try:

@@ -40,7 +40,7 @@ LOCKED_DEMO_PATIENT = 3
 _US = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class StoreError(Exception):
@@ -175,9 +175,11 @@ def _text(body, field, required=False):
 
 
 def _date(body, field, required=False):
-    value = _text(body, field, required)
-    if value is None:
+    value = body.get(field)
+    if value is None and not required:
         return None
+    if not isinstance(value, str):
+        raise _invalid(f"{field} is required" if value is None else f"{field} must be a string")
     try:
         if not _DATE_RE.fullmatch(value):
             raise ValueError(value)
@@ -188,7 +190,7 @@ def _date(body, field, required=False):
 
 
 def _int_param(value, name, default, low, high):
-    if value is None or value == "":
+    if value is None:
         return default
     if isinstance(value, str):
         if not (value.isascii() and value.isdigit()):
@@ -351,6 +353,8 @@ class Store:
         """Returns (created, order); a known reference returns its order, created False."""
         if not isinstance(body, dict):
             raise _invalid("the body must be a JSON object", "invalid_body")
+        if "reference" in body and body["reference"] is None:
+            raise _invalid("reference must be a string")  # optional, but never null
         reference = _text(body, "reference")
         if reference is not None and len(reference) > 128:
             raise _invalid("reference must be at most 128 characters")
@@ -422,9 +426,9 @@ class Store:
 
         Parameters are the raw query values (text or None), validated here.
         """
-        low = None if updated_from in (None, "") else _timestamp_param(updated_from,
-                                                                       "updated_from")
-        high = None if updated_to in (None, "") else _timestamp_param(updated_to, "updated_to")
+        # Missing means no bound; an empty value is not a date-time.
+        low = None if updated_from is None else _timestamp_param(updated_from, "updated_from")
+        high = None if updated_to is None else _timestamp_param(updated_to, "updated_to")
         if low is not None and high is not None and low > high:
             raise _invalid("updated_from is after updated_to", "invalid_range")
         limit = _int_param(limit, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
