@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade run his-simulator bench-isc-sync
+.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade fuzz run his-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -24,6 +24,10 @@ test-odoo:
 
 test-upgrade:
 	PYTHON=$(PYTHON) bash scripts/test.sh upgrade
+
+# Many more generated inputs than make test: FUZZ_EXAMPLES per route and session (300).
+fuzz:
+	PYTHON=$(PYTHON) bash scripts/test.sh fuzz
 
 run:
 	PYTHON=$(PYTHON) bash scripts/run.sh

@@ -41,17 +41,19 @@ class Tally:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
-def run(cmd, log=None, timeout=3600, cwd=ROOT):
+def run(cmd, log=None, timeout=3600, cwd=ROOT, env=None):
     """Run a command from the project root; return (exit code, output).
 
     With ``log``, the output streams into that file as it comes, so a long run can be followed.
+    ``env`` adds variables to the environment.
     """
+    env = {**os.environ, **env} if env else None
     if not log:
-        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, text=True, check=False,
+        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, text=True, check=False, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         return proc.returncode, proc.stdout
     with open(log, "w") as fh:
-        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, check=False,
+        proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, check=False, env=env,
                               stdout=fh, stderr=subprocess.STDOUT)
     return proc.returncode, Path(log).read_text(errors="replace")
 
@@ -250,6 +252,8 @@ def odoo_tier(tally, keep_db=False):
         print("  odoo tests: no test summary in the log")
         tally.add(failed=1)
     report_step(tally, "install (no WARNING/ERROR from our modules)", code, problems, log)
+    for line in re.findall(r"clinic fuzz: .*", out):
+        print(f"  {line.strip()}")
 
     pytest_odoo_step(tally, conf, db)
 
@@ -320,6 +324,46 @@ def upgrade_tier(tally):
                             if line.lstrip().startswith("upgrade data:")))
         if not report_step(tally, name, code, problems, log):
             break
+    drop_db(conf, db, tally)
+
+
+def fuzz_tier(tally):
+    """make fuzz: the route fuzzer and the HIS contract fuzzers with many more examples."""
+    examples = os.environ.get("FUZZ_EXAMPLES", "300")
+    print(f"== fuzz tier: every route of our addons, {examples} examples a route and session; "
+          "the HIS contract both ways", flush=True)
+    VAR.mkdir(exist_ok=True)
+    log = VAR / "fuzz-his-contract.log"
+    code, out = run([PY, "-m", "pytest", "tests/unit/test_his_contract.py", "-q",
+                     "-p", "no:cacheprovider", "-p", "no:odoo", "--hypothesis-show-statistics"],
+                    log=log, env={"HIS_FUZZ_EXAMPLES": str(int(examples) * 20)})
+    print("\n".join(f"  {line}" for line in out.splitlines()
+                    if re.search(r"test_\w+|passing examples|passed|failed", line)))
+    tally.add(passed=int(code == 0), failed=int(code != 0))
+    if not odoo_importable():
+        print("SKIPPED fuzz tier (routes): Odoo 19 not installed (see README)")
+        tally.add(skipped=1)
+        return
+    conf = database_conf(tally, "fuzz")
+    if not conf:
+        return
+    db = f"clinic_fuzz_{os.getpid()}"
+    if not drop_db(conf, db, tally):
+        return
+    log = VAR / "fuzz-routes.log"
+    started = time.time()
+    code, out = run(odoo_cmd(conf, db) + [
+        "-i", ",".join(OUR_MODULES + TEST_MODULES), "--with-demo", "--test-enable",
+        "--test-tags=/clinic_portal:TestFuzzRoutes", "--stop-after-init",
+        "--http-interface=127.0.0.1", f"--http-port={free_port()}", "--log-level=info",
+        "--workers=0", "--max-cron-threads=0"], log=log, timeout=6 * 3600,
+        env={"CLINIC_FUZZ_EXAMPLES": examples})
+    coverage = re.findall(r"clinic fuzz: .*", out)
+    summary = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading", out)
+    failed = sum(int(x) for x in summary[-1][:2]) if summary else 1
+    print(f"  {coverage[-1].strip() if coverage else 'clinic fuzz: no coverage line'} "
+          f"in {time.time() - started:.0f}s")
+    report_step(tally, f"routes fuzzed ({failed} failed)", code or failed, our_problems(out), log)
     drop_db(conf, db, tally)
 
 
@@ -407,7 +451,7 @@ def drop_db(conf, db, tally=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tier", nargs="?", default="all",
-                        choices=["all", "static", "unit", "setup", "odoo", "upgrade"])
+                        choices=["all", "static", "unit", "setup", "odoo", "upgrade", "fuzz"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
     parser.add_argument("--write-conf", action="store_true",
@@ -427,6 +471,8 @@ def main():
         odoo_tier(tally, keep_db=args.keep_db)
     if args.tier in ("all", "upgrade"):
         upgrade_tier(tally)
+    if args.tier == "fuzz":
+        fuzz_tier(tally)
     print(tally.line())
     return 1 if tally.failed else 0
 
