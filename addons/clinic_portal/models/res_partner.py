@@ -49,9 +49,10 @@ class ResPartner(models.Model):
         index="btree_not_null")
     clinic_phone_display = fields.Char(
         string="Phone, as matched", compute="_compute_clinic_phone_display",
-        help="The phone number in its international form, as the clinic recognises the "
-             "client by it: a number without a country prefix is read in the contact's "
-             "country, else its company's.")
+        help="The phone number in its international form, as the clinic recognises the client "
+             "by it. A number typed without a country prefix is read in the contact's own "
+             "country (else its company's, its portal user's or its creator's), whoever typed "
+             "it.")
 
     clinic_forms_summary = fields.Html(
         string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
