@@ -158,6 +158,10 @@ def _account_json(account):
 # --- validation helpers ----------------------------------------------------------------------
 
 
+# What the contract calls blank: space, tab and line breaks (not every Unicode space).
+BLANK = " \t\r\n"
+
+
 def _text(body, field, required=False):
     value = body.get(field)
     if value is None:
@@ -166,7 +170,7 @@ def _text(body, field, required=False):
         return None
     if not isinstance(value, str):
         raise _invalid(f"{field} must be a string")
-    value = value.strip()
+    value = value.strip(BLANK)
     if not value:
         if required:
             raise _invalid(f"{field} is required")
