@@ -5,8 +5,10 @@ it. Hypothesis generates values for each of its parameters (its path arguments, 
 its functions take and the request values they read) as an anonymous visitor, a portal
 patient and a member of staff: numerals of every script, fullwidth digits and superscripts,
 control characters and NUL, bidi and zero-width marks, combining characters, emoji, strings
-of 10⁵ characters, negative, zero and huge numbers, ids of other patients' records, malformed
-and far dates and times, repeated and missing parameters; JSON-RPC routes get typed values.
+of 10⁵ characters (in bodies; in URLs up to what a proxy lets through), negative, zero and huge
+numbers, ids of other patients' records, malformed and far dates and times, repeated and
+missing parameters; JSON-RPC routes get typed values. Every parameter of every route is first
+tried with a superscript and an Arabic-Indic digit.
 
 Properties: never an HTTP 5xx (nor a JSON-RPC error that is not a user-facing one), never an
 error or traceback in the server's log, and a refused request changes nothing in the database.
