@@ -359,9 +359,9 @@ class Store:
             raise _invalid("the body must be a JSON object", "invalid_body")
         if "reference" in body and body["reference"] is None:
             raise _invalid("reference must be a string")  # optional, but never null
-        reference = _text(body, "reference")
-        if reference is not None and len(reference) > 128:
+        if len(body.get("reference") or "") > 128:  # as sent: an opaque key is not trimmed
             raise _invalid("reference must be at most 128 characters")
+        reference = _text(body, "reference")
         name = _text(body, "name", required=True)
         mobile = _text(body, "mobile")
         national_id = _text(body, "national_id")
