@@ -359,7 +359,8 @@ class Store:
             raise _invalid("the body must be a JSON object", "invalid_body")
         if "reference" in body and body["reference"] is None:
             raise _invalid("reference must be a string")  # optional, but never null
-        if len(body.get("reference") or "") > 128:  # as sent: an opaque key is not trimmed
+        raw_reference = body.get("reference")
+        if isinstance(raw_reference, str) and len(raw_reference) > 128:  # as sent, untrimmed
             raise _invalid("reference must be at most 128 characters")
         reference = _text(body, "reference")
         name = _text(body, "name", required=True)
