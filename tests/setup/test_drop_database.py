@@ -57,17 +57,21 @@ def database_exists(connect, name):
 def superuser_session(port, name, seconds):
     """A superuser's session working in ``name`` for ``seconds``, once it has connected."""
     proc = subprocess.Popen(as_postgres(
-        "psql", "-X", "-q", "-p", str(port), "-d", name, "-c", f"SELECT pg_sleep({seconds})"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    probe = as_postgres("psql", "-X", "-tAq", "-p", str(port), "-d", "postgres", "-c",
-                        f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'")
-    for _attempt in range(50):
-        out = subprocess.run(probe, capture_output=True, text=True, check=False).stdout
-        if out.strip() not in ("", "0"):
+        "psql", "-X", "-q", "-h", "/var/run/postgresql", "-p", str(port), "-d", name, "-c",
+        f"SELECT pg_sleep({seconds})"), cwd="/", stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    probe = as_postgres("psql", "-X", "-tAq", "-h", "/var/run/postgresql", "-p", str(port),
+                        "-d", "postgres", "-c",
+                        f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' "
+                        "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        out = subprocess.run(probe, capture_output=True, text=True, check=False, cwd="/")
+        if out.stdout.strip() not in ("", "0"):
             return proc
-        time.sleep(0.1)
+        time.sleep(0.2)
     proc.kill()
-    raise AssertionError("the superuser's session did not start")
+    raise AssertionError(f"the superuser's session did not start: {proc.communicate()[1]!r}")
 
 
 def test_our_own_open_sessions_are_ended_and_the_database_dropped(server):
