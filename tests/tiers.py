@@ -254,7 +254,7 @@ def odoo_tier(tally, keep_db=False):
         print("  odoo tests: no test summary in the log")
         tally.add(failed=1)
     report_step(tally, "install (no WARNING/ERROR from our modules)", code, problems, log)
-    for line in re.findall(r"clinic fuzz: .*", out):
+    for line in re.findall(r"clinic fuzz: \d+ of \d+ routes fuzzed.*", out):
         print(f"  {line.strip()}")
 
     pytest_odoo_step(tally, conf, db)
@@ -360,7 +360,7 @@ def fuzz_tier(tally):
         "--http-interface=127.0.0.1", f"--http-port={free_port()}", "--log-level=info",
         "--workers=0", "--max-cron-threads=0"], log=log, timeout=6 * 3600,
         env={"CLINIC_FUZZ_EXAMPLES": examples})
-    coverage = re.findall(r"clinic fuzz: .*", out)
+    coverage = re.findall(r"clinic fuzz: \d+ of \d+ routes fuzzed.*", out)
     summary = re.findall(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading", out)
     failed = sum(int(x) for x in summary[-1][:2]) if summary else 1
     print(f"  {coverage[-1].strip() if coverage else 'clinic fuzz: no coverage line'} "
