@@ -24,6 +24,15 @@ def as_postgres(*cmd):
     return ["sudo", "-n", "-u", "postgres", *cmd]
 
 
+# psql as the superuser, whatever PGUSER/PGPASSWORD/PGHOST the tiers export for our role.
+SUPERUSER_ENV = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
+
+
+def superuser_psql(port, dbname, query, *options):
+    return as_postgres("psql", "-X", *options, "-U", "postgres", "-h", "/var/run/postgresql",
+                       "-p", str(port), "-d", dbname, "-c", query)
+
+
 @pytest.fixture
 def server(port, stopped_cluster):
     """A started throwaway cluster with the project's kind of role: may create databases,
@@ -56,17 +65,16 @@ def database_exists(connect, name):
 
 def superuser_session(port, name, seconds):
     """A superuser's session working in ``name`` for ``seconds``, once it has connected."""
-    proc = subprocess.Popen(as_postgres(
-        "psql", "-X", "-q", "-h", "/var/run/postgresql", "-p", str(port), "-d", name, "-c",
-        f"SELECT pg_sleep({seconds})"), cwd="/", stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True)
-    probe = as_postgres("psql", "-X", "-tAq", "-h", "/var/run/postgresql", "-p", str(port),
-                        "-d", "postgres", "-c",
-                        f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' "
-                        "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()")
+    proc = subprocess.Popen(
+        superuser_psql(port, name, f"SELECT pg_sleep({seconds})", "-q"), cwd="/",
+        env=SUPERUSER_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    probe = superuser_psql(
+        port, "postgres", f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' "
+        "AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()", "-tAq")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
-        out = subprocess.run(probe, capture_output=True, text=True, check=False, cwd="/")
+        out = subprocess.run(probe, capture_output=True, text=True, check=False, cwd="/",
+                             env=SUPERUSER_ENV)
         if out.stdout.strip() not in ("", "0"):
             return proc
         time.sleep(0.2)
