@@ -51,3 +51,9 @@ load-times:
 
 load-course:
 	bash scripts/bench.sh tests/load/load_course.py $(ARGS)
+
+# Each addon's README.rst from its readme/ fragments; README.rst is never edited by hand.
+.PHONY: readme
+
+readme:
+	$(PYTHON) scripts/gen_readme.py
