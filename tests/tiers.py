@@ -304,9 +304,11 @@ def upgrade_tier(tally):
     if not drop_db(conf, db, tally):
         return
     old_addons = str(base / "addons")
+    # With the Demo provider, so the seeded appointments have payments and a saved card.
     steps = [
         ("install the landed version", odoo_cmd(conf, db) + [
-            f"--addons-path={old_addons}", "-i", ",".join(OUR_MODULES), "--with-demo",
+            f"--addons-path={old_addons}", "-i", ",".join(OUR_MODULES + TEST_MODULES),
+            "--with-demo",
             "--stop-after-init", "--no-http", "--log-level=info"]),
         ("seed data with the landed version", [
             PY, "tests/upgrade/data.py", "seed", "-c", str(conf), "-d", db,
