@@ -1,15 +1,18 @@
 """One home for the client portal's names: appointment states, time states, payment kinds,
-lock keys, message codes and input limits."""
+lock keys, message codes, setting values and their defaults, input limits.
 
-# Payment kinds are the service offers' (clinic_pricelist_portal): one home for them too.
-from odoo.addons.clinic_pricelist_portal.tools.portal_offer import (  # noqa: F401
-    PAYMENT_GUARANTEE,
-    PAYMENT_NONE,
-    PAYMENT_PREPAYMENT,
-)
+No import, Odoo's least of all: the models, the controllers and the Odoo-free services
+(``services/``) all read their names here.
+"""
+
+# The payment step of a service's portal offer, as clinic_pricelist_portal's
+# ``tools/portal_offer.py`` decides it (the Odoo tier checks both name the same values).
+PAYMENT_NONE = "none"
+PAYMENT_GUARANTEE = "guarantee"
+PAYMENT_PREPAYMENT = "prepayment"
 
 # Times travel in URLs and forms as UTC minutes (20260302T0800Z), read by services.text.
-from .services.text import START_FORMAT  # noqa: F401
+START_FORMAT = "%Y%m%dT%H%MZ"
 
 # What the portal shows of an appointment.
 STATUS_UPCOMING = "upcoming"
@@ -25,6 +28,12 @@ TIME_NOT_OFFERED = "not_offered"
 LIMIT_PER_CALENDAR = "calendar"
 LIMIT_GLOBAL = "global"
 
+# What clients may book (company field clinic_portal_service_types): services of the price
+# list, sessions of their treatment plan, or both.
+SERVICE_TYPES_REGULAR = "regular"
+SERVICE_TYPES_PLAN = "plan"
+SERVICE_TYPES_BOTH = "both"
+
 # Who a mandatory form is shown to (clinic.mandatory.form.audience).
 AUDIENCE_ALL = "all"
 AUDIENCE_NEW_CLIENTS = "new_clients"
@@ -33,16 +42,30 @@ AUDIENCE_STATUSES = "statuses"
 # How often a mandatory form is asked (clinic.mandatory.form.frequency).
 FREQUENCY_ONCE = "once"
 FREQUENCY_YEARLY = "yearly"
-FREQUENCY_NEW_CLIENTS = "new_clients"
 
-# Advisory lock classes (pg_advisory_xact_lock(class, id)) of portal bookings.
+# Advisory lock classes (pg_advisory_xact_lock(class, id)) of portal bookings, taken in this
+# order: the staff calendar, the patient, then what is booked (a plan line's last sessions,
+# a course meeting's last seats).
 LOCK_STAFF = 73110
 LOCK_PATIENT = 73111
-# ... and of the seats of one course meeting (make-up sessions booked in the portal).
+LOCK_PLAN_LINE = 73113
 LOCK_COURSE_MEETING = 73112
 # ... and of registrations of one mobile number (double clicks, second tabs).
 LOCK_REGISTRATION = 7421
 
+# Registration fields a clinic may show or require, with the contact field each one fills.
+# First name, last name and mobile are always shown and required, so they are not listed.
+REGISTRATION_FIELDS = {
+    "birthdate": "clinic_birthdate",
+    "national_id": "clinic_national_id",
+    "gender": "clinic_gender",
+    "mobile2": "clinic_mobile2",
+    "home_phone": "clinic_home_phone",
+    "father_phone": "clinic_father_phone",
+    "mother_phone": "clinic_mother_phone",
+    "email": "email",
+    "health_fund": "clinic_health_fund_id",
+}
 # Outcomes of a valid registration: the person submitting sees one page for both.
 REGISTRATION_RECEIVED = "received"
 REGISTRATION_THROTTLED = "throttled"
@@ -91,12 +114,24 @@ PAYMENT_FEE_CHARGED = "fee_charged"
 # the money refunded to the card, or kept as the patient's balance.
 PAYMENT_CANCEL_REFUNDED = "cancel_refunded"
 PAYMENT_CANCEL_CREDITED = "cancel_credited"
+# The payment states each payment state may be reached from (calendar.event
+# _clinic_payment_transition); False: an appointment with no payment state yet.
+PAYMENT_TRANSITIONS = {
+    PAYMENT_AWAITING: (False,),
+    PAYMENT_PAID: (False, PAYMENT_AWAITING, PAYMENT_RELEASED),
+    PAYMENT_RELEASED: (PAYMENT_AWAITING,),
+    PAYMENT_REFUNDED: (PAYMENT_AWAITING, PAYMENT_RELEASED, PAYMENT_REFUNDED, PAYMENT_CREDITED),
+    PAYMENT_CREDITED: (PAYMENT_AWAITING, PAYMENT_RELEASED, PAYMENT_REFUNDED, PAYMENT_CREDITED),
+    PAYMENT_GUARANTEED: (False, PAYMENT_AWAITING),
+    PAYMENT_FEE_CHARGED: (PAYMENT_GUARANTEED,),
+    PAYMENT_CANCEL_REFUNDED: (PAYMENT_PAID,),
+    PAYMENT_CANCEL_CREDITED: (PAYMENT_PAID,),
+}
 # Where the money of a paid appointment cancelled in the portal goes (company field
 # clinic_portal_cancel_refund): back to the card when the provider can refund, or the balance.
 CANCEL_REFUND_CARD = "card"
 CANCEL_REFUND_BALANCE = "balance"
-# Minutes an appointment is held while the patient pays, unless the clinic sets another.
-DEFAULT_HOLD_MINUTES = 15
+# Most minutes the clinic may hold an appointment while the patient pays.
 HOLD_MAX_MINUTES = 1440
 # Prefix of the reference of a prepayment transaction: APPT42, APPT42-1 ...
 TRANSACTION_PREFIX = "APPT"
@@ -109,8 +144,6 @@ OPERATION_FEE = "offline"
 
 # Longest free text kept from the portal (cancellation reason).
 REASON_MAX_CHARS = 1000
-# Minutes between offered start times unless the clinic sets another step.
-DEFAULT_SLOT_STEP_MINUTES = 15
 
 # Courses: an enrollment's state, a seat's kind and state (clinic.course.enrollment/seat).
 ENROLLMENT_ENROLLED = "enrolled"
@@ -135,10 +168,10 @@ PLAN_DRAFT = "draft"
 PLAN_ACTIVE = "active"
 PLAN_DONE = "done"
 PLAN_CANCELLED = "cancelled"
-# What clients may book (company field clinic_portal_service_types): services of the price
-# list, sessions of their treatment plan, or both.
-SERVICE_TYPES_REGULAR = "regular"
-SERVICE_TYPES_PLAN = "plan"
-SERVICE_TYPES_BOTH = "both"
-# Advisory lock class of the bookings of one treatment plan line (its last sessions).
-LOCK_PLAN_LINE = 73113
+# What a portal booking is for (services.booking.BookingRequest.purpose): a service of the
+# price list, a session of a treatment plan, a make-up meeting of a course, or another time
+# for an appointment the patient has.
+PURPOSE_SERVICE = "service"
+PURPOSE_PLAN_SESSION = "plan_session"
+PURPOSE_MAKEUP = "makeup"
+PURPOSE_RESCHEDULE = "reschedule"

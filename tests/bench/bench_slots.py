@@ -125,18 +125,18 @@ def seed(env, staff_count=STAFF, days=DAYS, events=EVENTS):
 
 
 def horizon(env, patient):
-    availability = env["clinic.availability"]
-    return availability._horizon(patient, availability._policy())
+    availability = env["clinic.availability.engine"]
+    return availability._horizon(patient, env.company._clinic_portal_policy())
 
 
 def page(env, patient):
-    availability = env["clinic.availability"]
-    return availability._window(patient, availability._policy(), 0)
+    availability = env["clinic.availability.engine"]
+    return availability._window(patient, env.company._clinic_portal_policy(), 0)
 
 
 def engine(env, patient, product, staff, runs, span=horizon):
-    availability = env["clinic.availability"]
-    policy = availability._policy()
+    availability = env["clinic.availability.engine"]
+    policy = env.company._clinic_portal_policy()
     start, end = span(env, patient)
     timings, queries, result = [], 0, None
     for _i in range(runs):
@@ -158,7 +158,7 @@ def percentile(values, share):
 def naive(env, patient, product, staff):
     """Per staff member, per day: working hours, busy events, then the same arithmetic."""
     from odoo.addons.clinic_portal.services import slots
-    availability = env["clinic.availability"]
+    availability = env["clinic.availability.engine"]
     start, _end = horizon(env, patient)
     duration = timedelta(minutes=product.clinic_duration_minutes)
     now = availability._now()
@@ -178,9 +178,11 @@ def naive(env, patient, product, staff):
                 ("show_as", "=", "busy")])
             intervals = [(e.start.replace(tzinfo=UTC), e.stop.replace(tzinfo=UTC))
                          for e in busy]
-            starts += slots.free_slots(work, intervals, duration,
-                                       not_before=max(day_start, now),
-                                       not_after=day_end)
+            seconds = round(duration.total_seconds())
+            starts += [slots.from_seconds(s) for s in slots.free_slot_seconds(
+                slots.seconds_of(work), slots.seconds_of(intervals), seconds, seconds,
+                not_before=slots.to_seconds(max(day_start, now)),
+                not_after=slots.to_seconds(day_end))]
         result[user.id] = starts
     return time.perf_counter() - began, result
 

@@ -152,8 +152,8 @@ def _race_seed(env, hours, name, days_ahead, price, prepaid, patient):
         "clinic_duration_minutes": 30, "clinic_portal_visible": True,
         "clinic_prepayment_required": prepaid,
         "clinic_staff_user_ids": [Command.set(staff.ids)]}).product_variant_id
-    availability = env["clinic.availability"]
-    policy = availability._policy()
+    availability = env["clinic.availability.engine"]
+    policy = env.company._clinic_portal_policy()
     start, end = availability._window(patient, policy)
     times = availability._free_starts(patient, product, staff, start, end, policy)[staff.id]
     if len(times) != FREE_TIMES:

@@ -1,33 +1,23 @@
 """The client portal's booking policy and input cleaning (clinic_portal), without Odoo."""
 
+import ast
 import importlib.util
 from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from odoo_free import ADDON, clinic_portal
 
-_SERVICES = Path(__file__).resolve().parents[2] / "addons/clinic_portal/services"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"clinic_{name}", _SERVICES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-policy_module = _load("policy")
-text = _load("text")
+policy_module = clinic_portal("services.policy")
+text = clinic_portal("services.text")
 PortalPolicy = policy_module.PortalPolicy
 
 
 def company(**values):
     """A stand-in for res.company with the portal fields the policy reads."""
-    fields = {f"clinic_portal_{name}": getattr(PortalPolicy(company_id=0), name)
-              for name in PortalPolicy.__dataclass_fields__
-              if name not in ("company_id", "phone")}
+    fields = {f"clinic_portal_{name}": default
+              for name, default in policy_module.DEFAULTS.items()}
     fields.update({f"clinic_portal_{k}": v for k, v in values.items()})
     return SimpleNamespace(id=7, phone="+972 3 555 0100", **fields)
 
@@ -37,6 +27,13 @@ def test_the_policy_is_built_from_the_company_fields_and_frozen():
     assert (policy.company_id, policy.phone, policy.future_limit) == (7, "+972 3 555 0100", 3)
     with pytest.raises(FrozenInstanceError):
         policy.future_limit = 4
+
+
+def test_registration_is_open_only_with_the_portal():
+    assert PortalPolicy.from_company(company(enabled=True,
+                                             allow_registration=True)).registration_open
+    assert not PortalPolicy.from_company(company(enabled=False,
+                                                 allow_registration=True)).registration_open
 
 
 def test_booking_is_open_only_with_the_portal_and_self_scheduling():
@@ -49,16 +46,16 @@ def test_booking_is_open_only_with_the_portal_and_self_scheduling():
 
 def test_the_grid_is_the_step_or_the_services_duration():
     hour = timedelta(hours=1)
-    assert PortalPolicy(company_id=1).step_for(hour) == timedelta(minutes=15)
-    assert PortalPolicy(company_id=1, slot_step=0).step_for(hour) == hour
+    assert PortalPolicy().step_for(hour) == timedelta(minutes=15)
+    assert PortalPolicy(slot_step=0).step_for(hour) == hour
 
 
 def test_future_limit_per_calendar_and_global():
-    per_calendar = PortalPolicy(company_id=1, future_limit=2)
+    per_calendar = PortalPolicy(future_limit=2)
     assert policy_module.limited_staff(per_calendar, [1, 2], 2, {1: 2}) == {1}
-    global_limit = PortalPolicy(company_id=1, future_limit=2, future_limit_scope="global")
+    global_limit = PortalPolicy(future_limit=2, future_limit_scope="global")
     assert policy_module.limited_staff(global_limit, [1, 2], 2, {1: 1, 2: 1}) == {1, 2}
-    assert policy_module.limited_staff(PortalPolicy(company_id=1), [1], 9, {1: 9}) == set()
+    assert policy_module.limited_staff(PortalPolicy(future_limit=0), [1], 9, {1: 9}) == set()
 
 
 def test_free_text_loses_nul_and_control_characters_and_is_cut():
@@ -91,7 +88,7 @@ def test_days_and_starts_are_read_from_ascii_only():
                                           "00000101T0000Z", "", 20260302)] == [None] * 6
 
 
-courses = _load("courses")
+courses = clinic_portal("services.courses")
 
 
 def test_makeup_left_is_the_allowance_less_the_used_never_below_zero():
@@ -109,3 +106,28 @@ def test_first_free_seat_is_the_lowest_number_not_taken_within_the_capacity():
 def test_the_makeup_allowance_is_read_from_the_company_like_every_setting():
     assert PortalPolicy.from_company(company(makeup_sessions=0)).makeup_sessions == 0
     assert PortalPolicy.from_company(company(makeup_sessions=3)).makeup_sessions == 3
+
+
+def test_the_constants_module_imports_nothing_so_every_service_can_use_it():
+    tree = ast.parse((ADDON / "const.py").read_text())
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+
+
+def test_payment_kinds_are_those_the_service_offers_decide():
+    path = ADDON.parent / "clinic_pricelist_portal" / "tools" / "portal_offer.py"
+    spec = importlib.util.spec_from_file_location("portal_offer", path)
+    offer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(offer)
+    const = clinic_portal("const")
+    for name in ("PAYMENT_NONE", "PAYMENT_GUARANTEE", "PAYMENT_PREPAYMENT"):
+        assert getattr(const, name) == getattr(offer, name)
+
+
+def test_every_payment_state_is_reached_through_the_transitions():
+    const = clinic_portal("const")
+    states = {value for name, value in vars(const).items()
+              if name.startswith("PAYMENT_") and isinstance(value, str)
+              and name not in ("PAYMENT_NONE", "PAYMENT_GUARANTEE", "PAYMENT_PREPAYMENT")}
+    assert set(const.PAYMENT_TRANSITIONS) == states
+    assert all(source is False or source in states
+               for sources in const.PAYMENT_TRANSITIONS.values() for source in sources)

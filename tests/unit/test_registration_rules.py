@@ -1,17 +1,10 @@
 """The new-client registration form's rules (clinic_portal), without Odoo."""
 
-import importlib
-import importlib.util
-import sys
 from datetime import date
-from pathlib import Path
 
-# The Odoo-free services as a package of their own: the rules import the shared parsers.
-_SERVICES = Path(__file__).resolve().parents[2] / "addons/clinic_portal/services"
-_spec = importlib.util.spec_from_file_location(
-    "clinic_services", _SERVICES / "__init__.py", submodule_search_locations=[str(_SERVICES)])
-sys.modules.setdefault("clinic_services", importlib.util.module_from_spec(_spec))
-rules = importlib.import_module("clinic_services.registration_rules")
+from odoo_free import clinic_portal
+
+rules = clinic_portal("services.registration_rules")
 
 TODAY = date(2026, 11, 22)
 BASE = {"first_name": "Dana", "last_name": "Levi", "mobile": "050-1234567"}

@@ -113,7 +113,8 @@ class ClinicCoursePortal(ClinicPortal):
         enrollment = self._enrollment_or_404(enrollment_id)
         target = enrollment._makeup_meeting(parse_id(meeting))
         try:
-            enrollment._book_makeup(target, self._clinic_policy())
+            request.env["clinic.booking.engine"]._book(
+                enrollment._makeup_request(target, self._clinic_policy()))
         except UserError as exc:
             return self._makeup_page(enrollment, error=exc.args[0])
         return request.redirect(f"/my/courses?message={const.MESSAGE_MAKEUP_BOOKED}", code=303)

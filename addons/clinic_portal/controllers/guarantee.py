@@ -17,7 +17,7 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
 
     def _clinic_values(self, **values):
         partner = request.env.user.partner_id
-        company = request.env["res.company"].sudo().browse(self._clinic_policy().company_id)
+        company = self._clinic_policy().company
         events = request.env["calendar.event"]
         return super()._clinic_values(
             saved_card=lambda: events._clinic_saved_card(partner, company),
@@ -63,7 +63,7 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
         )
 
     def _clinic_card_providers(self, event_sudo):
-        company = request.env["res.company"].sudo().browse(self._clinic_policy().company_id)
+        company = self._clinic_policy().company
         return event_sudo._clinic_guarantee_providers(request.env.user.partner_id, company)
 
     def _clinic_card_methods(self, providers_sudo):

@@ -16,7 +16,7 @@ from odoo.tools.misc import babel_locale_parse
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .. import const
-from ..models.clinic_booking import ClinicSlotTaken
+from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_date, parse_id, parse_int, parse_start
 from .language import lang_url
@@ -93,7 +93,7 @@ class ClinicPortal(CustomerPortal):
             own + domain, order=order, limit=limit).sudo()
 
     def _clinic_policy(self):
-        return request.env["clinic.availability"]._policy()
+        return request.env.company._clinic_portal_policy()
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
@@ -110,7 +110,7 @@ class ClinicPortal(CustomerPortal):
             partner.sudo().tz = browser_tz
 
     def _clinic_values(self, **values):
-        availability = request.env["clinic.availability"]
+        availability = request.env["clinic.availability.engine"]
         policy = self._clinic_policy()
         partner = request.env.user.partner_id
         self._clinic_adopt_browser_tz(partner)
@@ -129,8 +129,8 @@ class ClinicPortal(CustomerPortal):
             "fmt_time": lambda dt: dt.astimezone(tz).strftime("%H:%M"),
             "fmt_start": format_start,
             "tel_href": tel_href,
-            "clinic": request.env["res.company"].sudo().browse(policy.company_id),
-            "change_terms": request.env["clinic.booking"]._change_terms(policy),
+            "clinic": policy.company,
+            "change_terms": request.env["clinic.booking.engine"]._change_terms(policy),
             "free_times": self._clinic_free_times_label,
             "phone_links": lambda text: phone_links(text, policy.phone),
             "local": lambda dt: slots.from_naive_utc(dt).astimezone(tz),
@@ -207,7 +207,7 @@ class ClinicPortal(CustomerPortal):
 
     def _clinic_choose(self, service=None, staff=None, page=0, day=None, event=None,
                        error=None):
-        availability = request.env["clinic.availability"]
+        availability = request.env["clinic.availability.engine"]
         partner = request.env.user.partner_id
         values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
         if not values["booking_open"]:
@@ -235,23 +235,23 @@ class ClinicPortal(CustomerPortal):
         """``values`` with the services to choose from, for the service step only: the
         later steps of a request do not price every service again."""
         if not event:
-            services = request.env["clinic.availability"]._services(partner)
+            services = request.env["clinic.availability.engine"]._services(partner)
             values.update(services=services, blockers_of={
                 product.id: partner._clinic_booking_blockers(product)
                 for product, _offer in services})
         return values
 
     def _clinic_staff_step(self, partner, product, offer, event):
-        policy = self._clinic_policy()
+        policy, engine = self._clinic_policy(), request.env["clinic.booking.engine"]
         return {
             "step": const.STEP_STAFF, "product": product, "offer": offer,
             "payment": offer["payment"],
             # Rescheduling keeps the payment made at booking.
-            "payment_possible": bool(event) or request.env["clinic.booking"]._payment_possible(
+            "payment_possible": bool(event) or engine._payment_possible(
                 partner, product, offer, policy),
-            "staff_list": request.env["clinic.availability"]._staff(partner, product, policy),
-            "blockers": [] if event else partner._clinic_booking_blockers(product),
-            "forms_due": partner.sudo()._clinic_forms_due(product) if not event else [],
+            "staff_list": request.env["clinic.availability.engine"]._staff(
+                partner, product, policy),
+            **self._clinic_blockers(partner, product, event),
         }
 
     def _clinic_chosen_staff(self, candidates, staff):
@@ -260,7 +260,7 @@ class ClinicPortal(CustomerPortal):
         return candidates.filtered(lambda u: u.id == parse_id(staff))
 
     def _clinic_days_step(self, partner, product, chosen, staff, page, day, event):
-        availability = request.env["clinic.availability"]
+        availability = request.env["clinic.availability.engine"]
         policy = self._clinic_policy()
         page = parse_int(page) or 0
         parsed_day = parse_date(day)
@@ -285,7 +285,8 @@ class ClinicPortal(CustomerPortal):
             "days": days, "window_start": start,
             "window_last_day": (end - timedelta(days=1)).date(),
             "has_next": page + 1 < slots.page_count(policy.search_range_days),
-            "limit_message": limited and request.env["clinic.booking"]._limit_message(policy),
+            "limit_message": limited and request.env[
+                "clinic.booking.engine"]._limit_message(policy),
             "day": day, "times": days.get(day, []) if day else [],
         }
 
@@ -295,26 +296,18 @@ class ClinicPortal(CustomerPortal):
         return self._clinic_confirm_page(service, staff, start)
 
     def _clinic_confirm_page(self, service, staff, start, event=None):
-        availability = request.env["clinic.availability"]
+        availability = request.env["clinic.availability.engine"]
         partner = request.env.user.partner_id
         values = self._clinic_values(step=const.STEP_CONFIRM, event=event)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         product, offer = availability._service(partner, parse_id(service))
-        staff_user = request.env["res.users"]
-        if staff and staff != const.ANY_STAFF and offer:
-            staff_user = self._clinic_chosen_staff(
-                availability._staff(partner, product, values["policy"]), staff)
-        when = parse_start(start)
-        if not offer or (staff and staff != const.ANY_STAFF and not staff_user) or not when:
+        if not offer:
             raise NotFound()
-        booking = request.env["clinic.booking"]
         try:
-            when = booking._check_new_time(partner, when, values["policy"])
-            if not staff_user:
-                # "Any available" is shown by name before booking: the one this time goes to.
-                staff_user = booking._pick_staff(partner, product, availability._staff(
-                    partner, product, values["policy"]), when, values["policy"])
+            staff_user, when = self._clinic_confirm_time(
+                partner, product, availability._staff(partner, product, values["policy"]),
+                staff, start, values["policy"])
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start, event=event)
         values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
@@ -322,9 +315,34 @@ class ClinicPortal(CustomerPortal):
                       payment=const.PAYMENT_NONE if event else offer["payment"],
                       balance_pays=not event and partner._clinic_balance_pays(
                           product, offer, values["policy"]),
-                      blockers=[] if event else partner._clinic_booking_blockers(product),
-                      forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
+                      **self._clinic_blockers(partner, product, event))
         return request.render("clinic_portal.portal_book_confirm", values)
+
+    def _clinic_confirm_time(self, partner, product, staff_list, staff, start, policy):
+        """``(staff user, aware start)`` the confirm page shows: the chosen staff member, or
+        for "any available" the one the time goes to, shown by name before booking.
+
+        :raises NotFound: a staff member not in ``staff_list``, or no start
+        :raises UserError: a time the booking rules refuse
+        """
+        specific = staff and staff != const.ANY_STAFF
+        staff_user = self._clinic_chosen_staff(staff_list, staff) if specific \
+            else request.env["res.users"]
+        when = parse_start(start)
+        if (specific and not staff_user) or not when:
+            raise NotFound()
+        engine = request.env["clinic.booking.engine"]
+        when = engine._check_new_time(partner, when, policy)
+        if not staff_user:
+            staff_user = engine._pick_staff(partner, product, staff_list, when, policy)
+        return staff_user, when
+
+    def _clinic_blockers(self, partner, product, event):
+        """What keeps the patient from booking ``product`` (nothing when rescheduling)."""
+        if event:
+            return {"blockers": [], "forms_due": []}
+        return {"blockers": partner._clinic_booking_blockers(product),
+                "forms_due": partner._clinic_forms_due(product)}
 
     def _clinic_submitted(self, staff, start, staff_error):
         """``(staff user, aware start)`` of a submitted booking form, the staff user empty
@@ -351,11 +369,12 @@ class ClinicPortal(CustomerPortal):
         try:
             staff_user, when = self._clinic_submitted(staff, start, request.env._(
                 "This staff member cannot be booked for this service."))
-            event = request.env["clinic.booking"]._book(
-                partner, product, when, self._clinic_policy(), staff_user=staff_user)
+            engine = request.env["clinic.booking.engine"]
+            event = engine._book(engine._service_request(
+                partner, product, when, self._clinic_policy(), staff_user=staff_user))
         except UserError as exc:
             return self._clinic_refused(exc, service, staff, start)
-        _product, offer = request.env["clinic.availability"]._service(partner, product.id)
+        _product, offer = request.env["clinic.availability.engine"]._service(partner, product.id)
         # Held while the patient pays, unless paid from the balance; a double submit lands on
         # the same appointment, which a parallel request may have made (not readable here yet).
         if offer["payment"] == const.PAYMENT_PREPAYMENT and not (
@@ -409,9 +428,10 @@ class ClinicPortal(CustomerPortal):
     def clinic_form_start(self, survey_id, service=None, **kw):
         """Open a form due before booking ``service``; its last page leads back to booking."""
         partner = request.env.user.partner_id
-        product, offer = request.env["clinic.availability"]._service(partner, parse_id(service))
+        product, offer = request.env["clinic.availability.engine"]._service(
+            partner, parse_id(service))
         product = product if offer else None
-        survey = partner.sudo()._clinic_forms_due(product).filtered(lambda s: s.id == survey_id)
+        survey = partner._clinic_forms_due(product).filtered(lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()
         back = f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book"
@@ -429,7 +449,7 @@ class ClinicPortal(CustomerPortal):
         message = exc.args[0] if exc.args else str(exc)
         when = parse_start(start)
         if isinstance(exc, ClinicSlotTaken) and when:
-            availability = request.env["clinic.availability"]
+            availability = request.env["clinic.availability.engine"]
             partner = request.env.user.partner_id
             policy = self._clinic_policy()
             day = when.astimezone(availability._tz(partner)).date()

@@ -5,16 +5,8 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..const import REGISTRATION_THROTTLED
+from ..const import REGISTRATION_FIELDS, REGISTRATION_THROTTLED
 from ..services import registration_rules as rules
-
-OPTIONAL_FIELDS = ("birthdate", "national_id", "gender", "mobile2", "home_phone",
-                   "father_phone", "mother_phone", "email", "health_fund")
-
-
-def registration_open(company):
-    company = company.sudo()
-    return company.clinic_portal_enabled and company.clinic_portal_allow_registration
 
 
 class ClinicRegistrationController(http.Controller):
@@ -41,7 +33,7 @@ class ClinicRegistrationController(http.Controller):
         return request.render("clinic_portal.registration_page", {
             "values": values or {},
             "errors": {name: messages.get(code, code) for name, code in (errors or {}).items()},
-            "optional_fields": [name for name in OPTIONAL_FIELDS if name in shown],
+            "optional_fields": [name for name in REGISTRATION_FIELDS if name in shown],
             "required_fields": required,
             "labels": labels,
             "genders": request.env["res.partner"]._fields["clinic_gender"]
@@ -53,14 +45,14 @@ class ClinicRegistrationController(http.Controller):
                 methods=["GET", "POST"])
     def register(self, **post):
         company = request.website.company_id
-        if not registration_open(company):
+        if not company._clinic_portal_policy().registration_open:
             raise NotFound()
         if not request.env.user._is_public():
             return request.redirect("/my")
         if request.httprequest.method != "POST":
             return self._render(company)
         values = {name: post.get(name, "") for name in
-                  ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
+                  ("first_name", "last_name", "mobile", *REGISTRATION_FIELDS)}
         errors, outcome = request.env["clinic.registration"].sudo()._register_client(
             values, company, request.httprequest.remote_addr, request.cookies.get("tz"))
         if errors:
@@ -73,7 +65,7 @@ class ClinicRegistrationController(http.Controller):
     @http.route("/clinic/register/received", type="http", auth="public", website=True,
                 sitemap=False)
     def registration_received(self):
-        if not registration_open(request.website.company_id):
+        if not request.website.company_id._clinic_portal_policy().registration_open:
             raise NotFound()
         return request.render("clinic_portal.registration_received")
 
@@ -83,7 +75,7 @@ class ClinicFormsPortal(CustomerPortal):
         values = super()._prepare_portal_layout_values()
         user = request.env.user
         # "Enable client portal" off closes the whole client portal, forms included.
-        values["clinic_portal_open"] = request.env["clinic.availability"]._policy().enabled
+        values["clinic_portal_open"] = request.env.company._clinic_portal_policy().enabled
         if values["clinic_portal_open"] and not user._is_public():
-            values["clinic_forms_due"] = user.partner_id.sudo()._clinic_forms_due()
+            values["clinic_forms_due"] = user.partner_id._clinic_forms_due()
         return values

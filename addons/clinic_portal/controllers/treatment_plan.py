@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from .. import const
-from ..services.text import parse_id, parse_start
+from ..services.text import parse_id
 from .portal import ClinicPortal
 
 
@@ -26,7 +26,7 @@ class ClinicPlanPortal(ClinicPortal):
             return event.sudo().clinic_plan_line_id or None
         if plan_line is None:
             return None
-        return request.env["clinic.availability"]._plan_line(
+        return request.env["clinic.availability.engine"]._plan_line(
             request.env.user.partner_id, parse_id(plan_line))
 
     def _clinic_values(self, **values):
@@ -56,7 +56,8 @@ class ClinicPlanPortal(ClinicPortal):
                                               day=day, event=event, error=error)
             if not event and response.qcontext.get("step") == const.STEP_SERVICE \
                     and response.qcontext.get("booking_open"):
-                response.qcontext["plan_lines"] = request.env["clinic.availability"]._plan_lines(
+                response.qcontext["plan_lines"] = request.env[
+                    "clinic.availability.engine"]._plan_lines(
                     request.env.user.partner_id)
             return response
         if not line:
@@ -83,10 +84,9 @@ class ClinicPlanPortal(ClinicPortal):
             "step": const.STEP_STAFF, "product": product, "offer": None, "plan_line": line,
             # The plan is paid or invoiced as a whole: nothing to pay at booking.
             "payment": const.PAYMENT_NONE, "payment_possible": True,
-            "staff_list": request.env["clinic.availability"]._plan_staff(
+            "staff_list": request.env["clinic.availability.engine"]._plan_staff(
                 partner, line, self._clinic_policy()),
-            "blockers": [] if event else partner._clinic_booking_blockers(product),
-            "forms_due": partner.sudo()._clinic_forms_due(product) if not event else [],
+            **self._clinic_blockers(partner, product, event),
         }
 
     @http.route()
@@ -105,18 +105,10 @@ class ClinicPlanPortal(ClinicPortal):
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         policy, product = values["policy"], line.product_id
-        staff_list = request.env["clinic.availability"]._plan_staff(partner, line, policy)
-        specific = staff and staff != const.ANY_STAFF
-        staff_user = self._clinic_chosen_staff(staff_list, staff) if specific \
-            else request.env["res.users"]
-        when = parse_start(start)
-        if (specific and not staff_user) or not when:
-            raise NotFound()
-        booking = request.env["clinic.booking"]
         try:
-            when = booking._check_new_time(partner, when, policy)
-            if not staff_user:
-                staff_user = booking._pick_staff(partner, product, staff_list, when, policy)
+            staff_user, when = self._clinic_confirm_time(
+                partner, product, request.env["clinic.availability.engine"]._plan_staff(
+                    partner, line, policy), staff, start, policy)
         except UserError as exc:
             return self._clinic_refused(exc, None, staff, start, event=event,
                                         plan_line=line.id)
@@ -127,8 +119,7 @@ class ClinicPlanPortal(ClinicPortal):
                       plan_session=request.env._(
                           "Session %(number)s of %(total)s — %(plan)s", number=session,
                           total=line.sessions, plan=line.plan_id.name),
-                      blockers=[] if event else partner._clinic_booking_blockers(product),
-                      forms_due=partner.sudo()._clinic_forms_due(product) if not event else [])
+                      **self._clinic_blockers(partner, product, event))
         return request.render("clinic_portal.portal_book_confirm", values)
 
     @http.route()
@@ -140,8 +131,9 @@ class ClinicPlanPortal(ClinicPortal):
         try:
             staff_user, when = self._clinic_submitted(staff, start, request.env._(
                 "This staff member cannot be booked for this session of your plan."))
-            event = request.env["clinic.booking"]._book_plan_session(
-                partner, line, when, self._clinic_policy(), staff_user=staff_user)
+            engine = request.env["clinic.booking.engine"]
+            event = engine._book(engine._plan_session_request(
+                partner, line, when, self._clinic_policy(), staff_user=staff_user))
         except UserError as exc:
             return self._clinic_refused(exc, None, staff, start, plan_line=plan_line)
         return request.redirect(
@@ -154,7 +146,7 @@ class ClinicPlanPortal(ClinicPortal):
             return super().clinic_form_start(survey_id, service=service, **kw)
         partner = request.env.user.partner_id
         line = self._clinic_plan_line_of(None, plan_line)
-        survey = line and partner.sudo()._clinic_forms_due(line.product_id).filtered(
+        survey = line and partner._clinic_forms_due(line.product_id).filtered(
             lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()

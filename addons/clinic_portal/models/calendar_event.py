@@ -1,6 +1,5 @@
 import base64
 import uuid
-from datetime import timedelta
 
 import vobject
 from markupsafe import Markup
@@ -33,40 +32,6 @@ class CalendarEvent(models.Model):
     clinic_portal_booked = fields.Boolean(
         string="Booked from the client portal", readonly=True, copy=False,
     )
-    clinic_invoice_id = fields.Many2one(
-        "account.move", string="Invoice", ondelete="set null", copy=False,
-        domain=[("move_type", "=", "out_invoice")],
-        help="The invoice of this appointment, linked from the client portal once posted if "
-             "it is the patient's.",
-    )
-    clinic_invoice_ids = fields.One2many(
-        "account.move", "clinic_appointment_id", string="Invoices", readonly=True,
-        help="Every invoice and credit note of this appointment: its price, a no-show fee, "
-             "a refund.")
-    clinic_payment_state = fields.Selection(
-        selection=[(const.PAYMENT_AWAITING, "Awaiting payment"), (const.PAYMENT_PAID, "Paid"),
-                   (const.PAYMENT_RELEASED, "Released unpaid"),
-                   (const.PAYMENT_REFUNDED, "Paid too late, refunded"),
-                   (const.PAYMENT_CREDITED, "Paid too late, kept as balance"),
-                   (const.PAYMENT_GUARANTEED, "Card on file"),
-                   (const.PAYMENT_FEE_CHARGED, "No-show fee charged")],
-        string="Payment", readonly=True, copy=False,
-        help="The prepayment of an appointment booked in the client portal: held for the "
-             "patient while they pay, paid, or released unpaid. A payment confirmed after its "
-             "time was taken by someone else is refunded where the payment provider can, "
-             "otherwise kept as the patient's balance. An appointment booked against the "
-             "patient's saved card has its card on file, and may have a no-show fee charged.",
-    )
-    clinic_hold_expiry = fields.Datetime(
-        string="Held until", readonly=True, copy=False,
-        help="Unpaid by then, the appointment is released and its time offered again.")
-    clinic_transaction_id = fields.Many2one(
-        "payment.transaction", string="Paid by", readonly=True, copy=False,
-        ondelete="set null", groups="account.group_account_invoice",
-        help="The online payment that paid this appointment.")
-    clinic_transaction_ids = fields.One2many(
-        "payment.transaction", "clinic_appointment_id", string="Payment transactions",
-        readonly=True, groups="account.group_account_invoice")
     clinic_cancel_reason = fields.Text(
         string="Cancellation reason", readonly=True, copy=False,
         help="Reason the client gave when cancelling in the client portal.",
@@ -90,8 +55,6 @@ class CalendarEvent(models.Model):
 
     # Busy times of staff and patients are read by start, for the portal's availability.
     _clinic_start_stop_idx = models.Index("(start, stop) WHERE active")
-    # The release of unpaid holds reads those that expired.
-    _clinic_hold_idx = models.Index("(clinic_hold_expiry) WHERE clinic_payment_state = 'awaiting'")
 
     @api.depends("partner_ids")
     def _compute_clinic_patient_id(self):
@@ -107,10 +70,10 @@ class CalendarEvent(models.Model):
             return others
         return self.env["res.partner"]
 
-    @api.depends("active", "start", "stop", "clinic_patient_id", "clinic_payment_state")
+    @api.depends("active", "start", "stop", "clinic_patient_id")
     @api.depends_context("company")
     def _compute_clinic_portal_rights(self):
-        policy = self.env["clinic.availability"]._policy()
+        policy = self.env.company._clinic_portal_policy()
         for event in self:
             event.clinic_portal_status = event._clinic_status()
             changeable = not event._clinic_change_refusal(policy)
@@ -130,16 +93,16 @@ class CalendarEvent(models.Model):
     def _clinic_change_refusal(self, policy):
         """Why the patient cannot change this appointment in the portal now, or ''."""
         self.ensure_one()
-        booking = self.env["clinic.booking"]
+        booking = self.env["clinic.booking.engine"]
         if not policy.enabled:
             return self.env._("The client portal is closed.")
         if not self.clinic_patient_id or not self.start \
                 or self._clinic_status() != const.STATUS_UPCOMING:
             return self.env._("This appointment can no longer be changed.")
-        if self.clinic_payment_state == const.PAYMENT_AWAITING:
-            return self.env._("This appointment is booked once it is paid.")
+        if refusal := self._clinic_payment_refusal_to_change():
+            return refusal
         start = slots.from_naive_utc(self.start)
-        now = self.env["clinic.availability"]._now()
+        now = self.env["clinic.availability.engine"]._now()
         if start <= now:
             return self.env._("This appointment has already started.")
         if not slots.change_allowed(start, now, policy.min_hours_change):
@@ -147,6 +110,11 @@ class CalendarEvent(models.Model):
                 "Appointments can be changed or cancelled online only until %(hours)s hours "
                 "before they start. %(contact)s", hours=policy.min_hours_change,
                 contact=booking._contact_message(policy))
+        return ""
+
+    def _clinic_payment_refusal_to_change(self):
+        """Hook: why the payment of this appointment keeps the patient from changing it, or
+        ''."""
         return ""
 
     def _clinic_check_changeable(self, policy):
@@ -177,52 +145,42 @@ class CalendarEvent(models.Model):
             return False
         return consteq(own.encode(), token.encode("utf-8", "replace"))
 
-    def _clinic_portal_invoices(self):
-        """The invoices and credit notes the portal links: posted, and of the patient's
-        commercial partner, oldest first."""
-        self.ensure_one()
-        event_sudo = self.sudo()
-        patient = event_sudo.clinic_patient_id
-        if not patient:
-            return self.env["account.move"]
-        moves = (event_sudo.clinic_invoice_id | event_sudo.clinic_invoice_ids).filtered(
-            lambda move: move.state == "posted"
-            and move.commercial_partner_id == patient.commercial_partner_id)
-        return moves.sorted(lambda move: (move.invoice_date or fields.Date.today(), move.id))
-
     # ------------------------------------------------------------------------------------
     # Changes by the patient
     # ------------------------------------------------------------------------------------
     def _clinic_reschedule(self, start, policy):
-        """Move this appointment to ``start``, same staff and service, same rules as a new
-        booking; the service must still be offered and the staff member still bookable."""
+        """Move this appointment to ``start``: same staff and service, same rules as a new
+        booking (``clinic.booking.engine``)."""
         self.ensure_one()
-        event_sudo = self.sudo()
-        booking = self.env["clinic.booking"]
-        booking._check_open(policy)
-        event_sudo._clinic_check_changeable(policy)
-        if not policy.allow_reschedule:
-            raise UserError(self.env._("Appointments cannot be rescheduled in the client portal."))
-        partner = event_sudo.clinic_patient_id
-        product, staff_user = event_sudo.clinic_product_id, event_sudo.user_id
-        if not product or not staff_user:
-            raise UserError(booking._contact_message(policy))
-        booking._check_staff_still_bookable(partner, product, staff_user, policy,
-                                            plan_line=event_sudo.clinic_plan_line_id)
-        start = booking._check_new_time(partner, start, policy)
-        booking._lock(staff_user, partner)
-        booking._check_free(partner, product, staff_user, start, policy, ignore_event=event_sudo)
-        old_start = slots.from_naive_utc(event_sudo.start)
-        duration = event_sudo.stop - event_sudo.start
-        event_sudo.with_context(**{const.CONTEXT_PATIENT_MAILED: True}).write({
+        engine = self.env["clinic.booking.engine"]
+        return engine._book(engine._reschedule_request(self, start, policy))
+
+    def _clinic_move(self, start, policy):
+        """Move this appointment to ``start``, checked and locked by the booking engine: its
+        reminders again, the patient's mail, a note to the staff member."""
+        self.ensure_one()
+        old_start = slots.from_naive_utc(self.start)
+        duration = self.stop - self.start
+        self.with_context(**{const.CONTEXT_PATIENT_MAILED: True}).write({
             "start": slots.to_naive_utc(start), "stop": slots.to_naive_utc(start) + duration,
-            "alarm_ids": booking._alarm_commands(policy)})
-        event_sudo._clinic_mail_patient(const.MESSAGE_RESCHEDULED)
-        event_sudo._clinic_note_rescheduled(old_start, start)
-        return event_sudo
+            "alarm_ids": self.env["clinic.booking.engine"]._alarm_commands(policy)})
+        self._clinic_mail_patient(const.MESSAGE_RESCHEDULED)
+        self._clinic_note_rescheduled(old_start, start)
+        return self
+
+    def _clinic_note_booked(self):
+        """The patient's mail and the staff member's note about this new appointment."""
+        self.ensure_one()
+        self._clinic_mail_patient(const.MESSAGE_BOOKED)
+        self.message_post(body=self._clinic_booked_message(),
+                          partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
+
+    def _clinic_booked_message(self):
+        return self.env._("Booked by %(patient)s from the client portal.",
+                          patient=self.clinic_patient_id.name)
 
     def _clinic_note_rescheduled(self, old_start, start):
-        tz = self.env["clinic.availability"]._tz(self.clinic_patient_id)
+        tz = self.env["clinic.availability.engine"]._tz(self.clinic_patient_id)
         self.message_post(
             body=self.env._(
                 "Rescheduled by %(patient)s from the client portal: from %(old)s to %(new)s "
@@ -241,9 +199,9 @@ class CalendarEvent(models.Model):
         reason = text.clean_text(reason, const.REASON_MAX_CHARS)
         partner = event_sudo.clinic_patient_id
         # A second submit of the cancellation fails here at once, and is refused when retried.
-        event_sudo._clinic_lock_payment()
+        event_sudo._clinic_lock()
         event_sudo.write({"clinic_cancel_reason": reason or False})
-        money_note = event_sudo._clinic_cancel_payment(policy)
+        money_note = event_sudo._clinic_on_cancel(policy)
         event_sudo._clinic_mail_patient(const.MESSAGE_CANCELLED)
         body = self.env._("Cancelled by %(patient)s from the client portal.",
                           patient=partner.name)
@@ -257,214 +215,19 @@ class CalendarEvent(models.Model):
         event_sudo.action_archive()
         return event_sudo
 
-    # ------------------------------------------------------------------------------------
-    # Prepayment: held while the patient pays, then paid or released
-    # ------------------------------------------------------------------------------------
-    def _clinic_hold(self, offer, policy):
-        """Hold this new appointment for its patient while they pay ``offer`` (the service's
-        portal offer): its time stays busy for everyone until ``policy.hold_minutes`` from
-        now, with a draft invoice of the portal price that the payment posts."""
-        self.ensure_one()
-        expiry = fields.Datetime.now() + timedelta(minutes=policy.hold_minutes)
-        self.write({
-            "clinic_payment_state": const.PAYMENT_AWAITING,
-            "clinic_hold_expiry": expiry,
-            "clinic_invoice_id": (self.clinic_invoice_id
-                                  or self._clinic_draft_invoice(offer, policy)).id,
-        })
-        self.env.ref("clinic_portal.ir_cron_release_holds").sudo()._trigger(at=expiry)
-        self.message_post(
-            body=self.env._("Held for %(patient)s from the client portal until it is paid, "
-                            "at most %(minutes)s minutes.", patient=self.clinic_patient_id.name,
-                            minutes=policy.hold_minutes),
-            subtype_xmlid="mail.mt_note")
-
-    def _clinic_draft_invoice(self, offer, policy):
-        """The patient's draft invoice of the service at its portal price (their pricelist)
-        with the service's taxes, in the sales journal of the issuer."""
-        product, patient = self.clinic_product_id, self.clinic_patient_id
-        company = self.env["res.company"].browse(policy.company_id)
-        journal = company._clinic_portal_issuer(product)
-        tz = self.env["clinic.availability"]._tz(patient)
-        when = slots.from_naive_utc(self.start).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        label = product.with_context(lang=patient.lang).display_name
-        return self.env["account.move"].sudo().with_company(journal.company_id).create({
-            "move_type": "out_invoice",
-            "partner_id": patient.id,
-            "clinic_appointment_id": self.id,
-            "journal_id": journal.id,
-            "currency_id": offer["currency_id"],
-            "invoice_origin": self.name,
-            "invoice_line_ids": [Command.create({
-                "product_id": product.id, "quantity": 1, "price_unit": offer["price"],
-                "name": f"{label}, {when} ({self.user_id.name})",
-            })],
-        })
-
-    def _clinic_portal_pay_url(self):
-        self.ensure_one()
-        return f"/my/appointments/{self.id}/pay"
-
-    def _clinic_payment_refusal(self):
-        """Why the patient cannot pay this appointment now, or ''."""
-        self.ensure_one()
-        transactions = self.sudo().clinic_transaction_ids
-        if (self.clinic_payment_state == const.PAYMENT_PAID
-                or transactions.filtered(lambda tx: tx.state in ("done", "authorized"))):
-            return self.env._("This appointment is paid.")
-        if not self._clinic_hold_live():
-            return self.env._("The time held for you has ended, so this appointment was not "
-                              "booked. Please choose a time again.")
-        if transactions.filtered(lambda tx: tx.state == "pending"):
-            return self.env._("Your payment is being processed: the appointment is booked as "
-                              "soon as it is confirmed.")
-        if self.sudo().clinic_invoice_id.state != "draft":
-            return self.env._("This appointment cannot be paid online. Please contact the "
-                              "clinic.")
+    def _clinic_on_cancel(self, policy):
+        """Hook: what else the patient's cancellation of this appointment changes (its
+        payment); returns a note for the staff member, '' when nothing."""
         return ""
 
-    def _clinic_hold_live(self):
-        """Held for payment, and the hold has not expired."""
+    def _clinic_lock(self):
+        """Serialise what changes this appointment (a payment, a release, a cancellation)
+        with bookings of its time: the booking locks, then the row, which fails at once when
+        a parallel transaction changed it meanwhile (the caller retries)."""
         self.ensure_one()
-        return (self.clinic_payment_state == const.PAYMENT_AWAITING
-                and self.clinic_hold_expiry and self.clinic_hold_expiry > fields.Datetime.now())
-
-    def _clinic_lock_payment(self):
-        """Serialise what changes the payment of this appointment (payment, release) with
-        bookings of its time: the booking locks, then the row, which fails at once when a
-        parallel transaction changed it meanwhile (the caller retries)."""
-        self.ensure_one()
-        self.env["clinic.booking"]._lock(self.user_id, self.clinic_patient_id)
+        self.env["clinic.booking.engine"]._lock(self.user_id, self.clinic_patient_id)
         self.env.cr.execute("SELECT id FROM calendar_event WHERE id = %s FOR NO KEY UPDATE",
                             (self.id,))
-
-    def _clinic_release(self, note):
-        """Release the holds of ``self`` that are still unpaid: the appointment is archived,
-        its time free again, its draft invoice cancelled; nothing was charged."""
-        for event in self:
-            event._clinic_lock_payment()
-            if event.clinic_payment_state != const.PAYMENT_AWAITING:
-                continue
-            event.action_archive()
-            event.write({"clinic_payment_state": const.PAYMENT_RELEASED})
-            if event.clinic_invoice_id.state == "draft":
-                event.clinic_invoice_id.button_cancel()
-            event.message_post(body=note, subtype_xmlid="mail.mt_note")
-
-    def _clinic_release_by_patient(self):
-        """The patient gives the held time back, unless a payment of it is under way."""
-        self.ensure_one()
-        if self.sudo().clinic_transaction_ids.filtered(
-                lambda tx: tx.state in ("pending", "authorized", "done")):
-            raise UserError(self.env._("Your payment of this appointment is under way: its "
-                                       "time cannot be given back now."))
-        self._clinic_release(self.env._(
-            "Released by %(patient)s from the client portal, to choose another time.",
-            patient=self.clinic_patient_id.name))
-
-    @api.model
-    def _clinic_cron_release_holds(self):
-        """Release the holds that expired unpaid. A hold whose payment is confirmed but not
-        yet processed is settled by that payment instead."""
-        holds = self.sudo().with_context(active_test=False).search(
-            [("clinic_payment_state", "=", const.PAYMENT_AWAITING),
-             ("clinic_hold_expiry", "<=", fields.Datetime.now())], order="clinic_hold_expiry")
-        for done, event in enumerate(holds, 1):
-            paid = event.clinic_transaction_ids.filtered(
-                lambda tx: tx.state == "done" and not tx.is_post_processed)
-            if paid:
-                paid._post_process()
-            else:
-                event._clinic_release(self.env._(
-                    "Released: not paid within the time the appointment was held."))
-            if self.env.context.get("ir_cron_progress_id") and not self.env[
-                    "ir.cron"]._commit_progress(1, remaining=len(holds) - done):
-                break
-
-    def _clinic_settle_payment(self, tx):
-        """Apply the confirmed prepayment ``tx`` to this appointment; whether it pays it.
-
-        It does while the hold lives, and after it expired if the time is still free (the
-        appointment comes back if it was released). It does not when the appointment is
-        already paid, or its time was taken meanwhile: nobody pays for a time they lost.
-        """
-        self.ensure_one()
-        self._clinic_lock_payment()
-        if self.clinic_transaction_id == tx:
-            return True
-        if self.clinic_payment_state not in (const.PAYMENT_AWAITING, const.PAYMENT_RELEASED):
-            return False
-        if not self._clinic_hold_live():
-            if not self._clinic_time_still_free():
-                self._clinic_drop_lost_hold()
-                return False
-            if not self.active:
-                self.action_unarchive()
-            if self.clinic_invoice_id.state == "cancel":
-                self.clinic_invoice_id.button_draft()
-        self.write({"clinic_payment_state": const.PAYMENT_PAID, "clinic_hold_expiry": False,
-                    "clinic_transaction_id": tx.id})
-        self._clinic_mail_patient(const.MESSAGE_BOOKED)
-        self.message_post(
-            body=self.env._("Paid online (%(amount)s) and booked by %(patient)s from the client "
-                            "portal.", amount=format_amount(self.env, tx.amount, tx.currency_id),
-                            patient=self.clinic_patient_id.name),
-            partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
-        return True
-
-    def _clinic_drop_lost_hold(self):
-        """A hold whose time went to someone else: archived, its draft invoice cancelled."""
-        if self.active:
-            self.action_archive()
-        if self.clinic_invoice_id.state == "draft":
-            self.clinic_invoice_id.button_cancel()
-
-    def _clinic_time_still_free(self):
-        """Whether no other appointment took this one's time (it has not started yet)."""
-        start = slots.from_naive_utc(self.start)
-        availability = self.env["clinic.availability"]
-        if start <= availability._now() or not self.clinic_product_id or not self.user_id:
-            return False
-        state = availability._time_state(
-            self.clinic_patient_id, self.clinic_product_id, self.user_id, start,
-            availability._policy(), ignore_event=self, fresh=True)
-        return state != const.TIME_TAKEN
-
-    def _clinic_payment_unused(self, tx):
-        """``tx`` was confirmed but does not pay this appointment (paid already, or its time
-        lost): give it back to the card where the provider can refund, else it stays the
-        patient's balance; tell the patient and the staff member."""
-        self.ensure_one()
-        already_paid = self.clinic_payment_state == const.PAYMENT_PAID
-        refunded = tx._clinic_refund()
-        if not already_paid:
-            self.clinic_payment_state = (const.PAYMENT_REFUNDED if refunded
-                                         else const.PAYMENT_CREDITED)
-        amount = format_amount(self.env, tx.amount, tx.currency_id)
-        template = self.env.ref("clinic_portal.mail_template_payment_unused",
-                                raise_if_not_found=False)
-        if template and self.clinic_patient_id.email:
-            template.sudo().with_context(
-                clinic_amount=amount, clinic_refunded=refunded, clinic_already_paid=already_paid,
-            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
-        self.message_post(body=self._clinic_unused_note(tx, amount, already_paid, refunded),
-                          partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
-
-    def _clinic_unused_note(self, tx, amount, already_paid, refunded):
-        values = {"reference": tx.reference, "amount": amount}
-        if already_paid and refunded:
-            return self.env._("Payment %(reference)s of %(amount)s arrived for an appointment "
-                              "already paid: it is refunded to the patient.", **values)
-        if already_paid:
-            return self.env._("Payment %(reference)s of %(amount)s arrived for an appointment "
-                              "already paid: the payment provider cannot refund it, so it is "
-                              "kept as the patient's balance.", **values)
-        if refunded:
-            return self.env._("Payment %(reference)s of %(amount)s arrived after this time was "
-                              "taken: it is refunded to the patient.", **values)
-        return self.env._("Payment %(reference)s of %(amount)s arrived after this time was "
-                          "taken: the payment provider cannot refund it, so it is kept as the "
-                          "patient's balance.", **values)
 
     # ------------------------------------------------------------------------------------
     # The patient's mails
@@ -519,7 +282,7 @@ class CalendarEvent(models.Model):
         """What the patient's mails show besides the appointment's own fields, rendered in
         the patient's language (the mail template's)."""
         self.ensure_one()
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         # The staff member stands in for the current user: their zone is the clinic's time.
         tz = availability.with_user(self.user_id or self.env.user)._tz(self.clinic_patient_id)
         company = self.env.company
@@ -528,7 +291,7 @@ class CalendarEvent(models.Model):
             "tz": tz.zone,
             "price": self._clinic_mail_price() if self.clinic_product_id else "",
             "address": ", ".join(filter(None, map(str.strip, address.splitlines()))),
-            "policy": availability._policy(),
+            "policy": self.env.company._clinic_portal_policy(),
             # The page is the patient's: no token for an event of nobody's (template checks).
             "url": self.clinic_patient_id and (
                 self.get_base_url() + self.clinic_patient_id._clinic_lang_prefix()

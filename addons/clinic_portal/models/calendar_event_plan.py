@@ -52,6 +52,13 @@ class CalendarEvent(models.Model):
             line._live_domain(line), order="start, id").ids
         return live.index(self.id) + 1 if self.id in live else 0
 
+    def _clinic_booked_message(self):
+        if self.clinic_plan_line_id:
+            return self.env._("Session of treatment plan %(plan)s booked by %(patient)s from the "
+                              "client portal.", plan=self.clinic_plan_line_id.plan_id.name,
+                              patient=self.clinic_patient_id.name)
+        return super()._clinic_booked_message()
+
     def _clinic_mail_price(self):
         # A session of a plan is paid with the plan, not at its own price.
         if self.clinic_plan_line_id:

@@ -7,17 +7,17 @@ class ClinicAvailability(models.AbstractModel):
     """What the client portal offers with the clinic's service types: services of the price
     list ("Regular"), sessions of the patient's treatment plans ("Plan"), or both."""
 
-    _inherit = "clinic.availability"
+    _inherit = "clinic.availability.engine"
 
     @api.model
     def _services(self, partner):
-        if not self._policy().books_services:
+        if not self.env.company._clinic_portal_policy().books_services:
             return []
         return super()._services(partner)
 
     @api.model
     def _service(self, partner, product_id):
-        if not self._policy().books_services:
+        if not self.env.company._clinic_portal_policy().books_services:
             return self.env["product.product"], None
         return super()._service(partner, product_id)
 
@@ -27,12 +27,12 @@ class ClinicAvailability(models.AbstractModel):
         active plan valid today, with sessions left; as superuser (portal users have no
         access to plans), empty unless the clinic books plans."""
         lines = self.env["clinic.treatment.plan.line"].sudo()
-        if not self._policy().books_plans:
+        if not self.env.company._clinic_portal_policy().books_plans:
             return lines
         lines = lines.search([
             ("partner_id", "=", partner.id),
             ("plan_id.state", "=", const.PLAN_ACTIVE),
-            ("plan_id.company_id", "=", self._policy().company_id),
+            ("plan_id.company_id", "=", self.env.company._clinic_portal_policy().company_id),
         ], order="plan_id, sequence, id")
         return lines.filtered(lambda line: line.plan_id._is_bookable_now()
                               and line.sessions_left > 0)

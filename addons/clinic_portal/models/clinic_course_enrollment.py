@@ -3,8 +3,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .. import const
+from .. import const, db
 from ..services import courses, slots
+from ..services.booking import BookingRequest
 
 
 class ClinicMeetingFull(UserError):
@@ -129,7 +130,7 @@ class ClinicCourseEnrollment(models.Model):
 
     def _makeup_bounds(self, policy):
         """``(first, after)`` aware: the portal's search window after the minimum notice."""
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         first, after = availability._horizon(self.partner_id, policy)
         notice = slots.earliest_new_start(availability._now(), policy.min_hours_new)
         return max(first, notice), after
@@ -139,7 +140,7 @@ class ClinicCourseEnrollment(models.Model):
             return []
         start = slots.from_naive_utc(min(meetings.mapped("start")))
         stop = slots.from_naive_utc(max(meetings.mapped("stop")))
-        return self.env["clinic.availability"]._busy_intervals(
+        return self.env["clinic.availability.engine"]._busy_intervals(
             self.partner_id, start, stop, fresh=True).get(self.partner_id.id, [])
 
     def _overlaps(self, meeting, busy):
@@ -151,14 +152,11 @@ class ClinicCourseEnrollment(models.Model):
         ``_book_makeup`` then checks is one offered to this enrollment."""
         return self.env["calendar.event"].sudo().browse(meeting_id or 0)
 
-    def _book_makeup(self, meeting, policy):
-        """Seat this enrollment's client in ``meeting`` of another group as a make-up.
+    def _makeup_request(self, meeting, policy):
+        """Booking a seat for this enrollment's client in ``meeting`` of another group, as a
+        make-up session, for ``clinic.booking.engine._book``.
 
-        The seats and the allowance are counted under a lock of the meeting and of the
-        client, in a new snapshot: the last seat booked by two clients at once goes to one.
-
-        :returns: the new seat (sudo)
-        :raises UserError: a clear message; nothing is booked
+        :raises UserError: a clear message
         """
         self.ensure_one()
         enrollment = self.sudo()
@@ -166,21 +164,34 @@ class ClinicCourseEnrollment(models.Model):
         meeting = meeting.sudo().exists()
         if not meeting or meeting not in enrollment._makeup_candidates(meeting, policy):
             raise UserError(enrollment._makeup_refusal(meeting, policy))
-        self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s), pg_advisory_xact_lock(%s, %s)",
-            (const.LOCK_COURSE_MEETING, meeting.id, const.LOCK_PATIENT,
-             enrollment.partner_id.id))
-        taken, used = enrollment._fresh_counts(meeting)
+        return BookingRequest(
+            purpose=const.PURPOSE_MAKEUP, policy=policy, partner=enrollment.partner_id,
+            product=meeting.clinic_course_id.product_id,
+            start=slots.from_naive_utc(meeting.start), staff=self.env["res.users"],
+            meeting=meeting, enrollment=enrollment)
+
+    def _makeup_seat_number(self, meeting, policy):
+        """The number of a free seat of ``meeting`` for a make-up of this enrollment, counted
+        under the booking locks in a new snapshot too: the last seat booked by two clients at
+        once goes to one."""
+        taken, used = self._fresh_counts(meeting)
         if used >= policy.makeup_sessions:
-            raise UserError(enrollment._used_up_message(policy))
+            raise UserError(self._used_up_message(policy))
         number = courses.first_free_seat(taken, meeting.clinic_course_id.capacity)
         if number is None:
             raise ClinicMeetingFull(self.env._("This meeting is full. Please choose another."))
+        return number
+
+    def _makeup_seat(self, meeting, seat_no):
+        """Seat this enrollment's client in ``meeting`` as a make-up, in seat ``seat_no``.
+
+        :returns: the new seat (sudo)
+        """
         seat = self.env["clinic.course.seat"].sudo()._seat(
-            meeting, enrollment, const.SEAT_MAKEUP, seat_no=number)
+            meeting, self, const.SEAT_MAKEUP, seat_no=seat_no)
         meeting.message_post(
             body=self.env._("%(client)s booked a make-up session from the client portal.",
-                            client=enrollment.partner_id.name),
+                            client=self.partner_id.name),
             subtype_xmlid="mail.mt_note")
         seat._makeup_mail(const.MESSAGE_MAKEUP_BOOKED)
         return seat
@@ -208,7 +219,7 @@ class ClinicCourseEnrollment(models.Model):
                 or course.product_id != self.course_id.product_id \
                 or course.company_id != self.course_id.company_id:
             return self.env._("This meeting is not open for make-up sessions of your course.")
-        first, after = self.env["clinic.availability"]._horizon(self.partner_id, policy)
+        first, after = self.env["clinic.availability.engine"]._horizon(self.partner_id, policy)
         start = slots.from_naive_utc(meeting.start)
         if not first <= start < after:
             return self.env._("This meeting is outside the days open for booking.")
@@ -229,20 +240,12 @@ class ClinicCourseEnrollment(models.Model):
         """``(seat numbers taken in meeting, make-ups this enrollment holds)``, read in a new
         snapshot too: what a parallel booking committed meanwhile counts."""
         self.env["clinic.course.seat"].flush_model()
-        params = (meeting.id, self.id, const.SEAT_MAKEUP, const.SEAT_CANCELLED)
-        rows = self._count_rows(self.env.cr, params)
-        with self.env.registry.cursor() as cr:
-            fresh = self._count_rows(cr, params)
-        return set(rows[0]) | set(fresh[0]), max(rows[1], fresh[1])
-
-    def _count_rows(self, cr, params):
-        meeting_id, enrollment_id, makeup, cancelled = params
-        cr.execute("SELECT seat_no FROM clinic_course_seat WHERE meeting_id = %s "
-                   "AND seat_no > 0", [meeting_id])
-        taken = [row[0] for row in cr.fetchall()]
-        cr.execute("SELECT count(*) FROM clinic_course_seat WHERE enrollment_id = %s "
-                   "AND kind = %s AND state != %s", [enrollment_id, makeup, cancelled])
-        return taken, cr.fetchone()[0]
+        taken = db.rows(self.env, "SELECT seat_no FROM clinic_course_seat WHERE meeting_id = %s "
+                        "AND seat_no > 0", [meeting.id], fresh=True)
+        counts = db.rows(self.env, "SELECT count(*) FROM clinic_course_seat WHERE "
+                         "enrollment_id = %s AND kind = %s AND state != %s",
+                         [self.id, const.SEAT_MAKEUP, const.SEAT_CANCELLED], fresh=True)
+        return {row[0] for row in taken}, max(row[0] for row in counts)
 
     def _makeup_cancel_refusal(self, seat, policy):
         """Why the client cannot cancel the make-up ``seat`` online now, or ''."""
@@ -254,8 +257,9 @@ class ClinicCourseEnrollment(models.Model):
             # "Allow cancelling appointments" off: the clinic takes cancellations itself.
             return self.env._("Make-up sessions cannot be cancelled in the client portal. "
                               "%(contact)s",
-                              contact=self.env["clinic.booking"]._contact_message(policy))
-        limit = self.env["clinic.availability"]._now() + timedelta(hours=policy.min_hours_change)
+                              contact=self.env["clinic.booking.engine"]._contact_message(policy))
+        now = self.env["clinic.availability.engine"]._now()
+        limit = now + timedelta(hours=policy.min_hours_change)
         if slots.from_naive_utc(seat.meeting_id.start) < limit:
             return self.env._("A make-up session can be cancelled online only up to %(hours)s "
                               "hours before it starts. Please contact the clinic.",

@@ -42,10 +42,10 @@ class ClinicCourseSeat(models.Model):
         the client's language (the mail template's)."""
         self.ensure_one()
         company = self.course_id.company_id
-        availability = self.env["clinic.availability"].with_company(company)
+        availability = self.env["clinic.availability.engine"].with_company(company)
         partner = self.partner_id.with_company(company)
         return {
             "tz": availability._tz(partner).zone,
-            "policy": availability._policy(),
+            "policy": self.env.company._clinic_portal_policy(),
             "url": self.get_base_url() + partner._clinic_lang_prefix() + "/my/courses",
         }

@@ -3,10 +3,14 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..const import LOCK_REGISTRATION, REGISTRATION_RECEIVED, REGISTRATION_THROTTLED
+from ..const import (
+    LOCK_REGISTRATION,
+    REGISTRATION_FIELDS,
+    REGISTRATION_RECEIVED,
+    REGISTRATION_THROTTLED,
+)
 from ..services import registration_rules
 from ..services.text import parse_id
-from .clinic_registration_field import REGISTRATION_FIELDS
 
 BAD_CHOICE = "bad_choice"
 

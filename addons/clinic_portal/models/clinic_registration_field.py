@@ -1,19 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-# Registration fields a clinic may show or require, with the contact field each one fills.
-# First name, last name and mobile are always shown and required, so they are not listed.
-REGISTRATION_FIELDS = {
-    "birthdate": "clinic_birthdate",
-    "national_id": "clinic_national_id",
-    "gender": "clinic_gender",
-    "mobile2": "clinic_mobile2",
-    "home_phone": "clinic_home_phone",
-    "father_phone": "clinic_father_phone",
-    "mother_phone": "clinic_mother_phone",
-    "email": "email",
-    "health_fund": "clinic_health_fund_id",
-}
+from ..const import REGISTRATION_FIELDS
 
 
 class ClinicRegistrationField(models.Model):

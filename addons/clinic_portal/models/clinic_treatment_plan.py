@@ -36,7 +36,7 @@ class ClinicTreatmentPlan(models.Model):
              "client portal.")
     date_start = fields.Date(
         string="Valid from", required=True, tracking=True,
-        default=lambda self: self.env["clinic.availability"]._clinic_today(self.env.company))
+        default=lambda self: self.env["clinic.availability.engine"]._clinic_today(self.env.company))
     date_end = fields.Date(
         string="Valid until", tracking=True,
         help="Last day the patient may book sessions of this plan online. Empty: no end.")
@@ -130,7 +130,7 @@ class ClinicTreatmentPlan(models.Model):
         """Whether the patient may book sessions of this plan now: its validity is in the
         clinic's days, so a plan valid from today is open whatever the patient's time zone."""
         self.ensure_one()
-        return self._is_bookable_on(self.env["clinic.availability"]._clinic_today(
+        return self._is_bookable_on(self.env["clinic.availability.engine"]._clinic_today(
             self.company_id))
 
     def _is_bookable_on(self, day):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import db
+
 
 class ClinicTreatmentPlanLine(models.Model):
     """A series of sessions of one service in a treatment plan, and how many are used.
@@ -96,24 +98,15 @@ class ClinicTreatmentPlanLine(models.Model):
                 "%(plan)s: %(service)s × %(sessions)s", plan=line.plan_id.name or "",
                 service=line.product_id.display_name or "", sessions=line.sessions)
 
-    def _live_count(self, cr):
-        """The line's booked sessions read with ``cr``: another cursor reads a new snapshot,
-        which sees the bookings other transactions committed meanwhile."""
-        self.ensure_one()
-        cr.execute("""
-            SELECT id FROM calendar_event
-             WHERE clinic_plan_line_id = %s AND active
-               AND clinic_plan_session_returned IS NOT TRUE
-        """, (self.id,))
-        return {row[0] for row in cr.fetchall()}
-
     def _sessions_left_fresh(self):
         """Sessions left counted under the booking lock: this transaction's bookings and
-        those a parallel booking committed meanwhile both count."""
+        those a parallel booking committed meanwhile (a new snapshot) both count."""
         self.ensure_one()
         self.env["calendar.event"].flush_model(
             ["clinic_plan_line_id", "active", "clinic_plan_session_returned"])
-        ids = self._live_count(self.env.cr)
-        with self.env.registry.cursor() as cr:
-            ids |= self._live_count(cr)
-        return self.sessions - len(ids)
+        live = db.rows(self.env, """
+            SELECT id FROM calendar_event
+             WHERE clinic_plan_line_id = %s AND active
+               AND clinic_plan_session_returned IS NOT TRUE
+        """, (self.id,), fresh=True)
+        return self.sessions - len({row[0] for row in live})

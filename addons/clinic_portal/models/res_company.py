@@ -2,9 +2,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import const
-from .clinic_registration_field import REGISTRATION_FIELDS
+from ..services.policy import DEFAULTS, PortalPolicy
 
 SEARCH_RANGE_MAX_DAYS = 365
+# The settings' field names, and the cursor cache key of the policies built from them.
+PREFIX = "clinic_portal_"
+POLICY_CACHE = "clinic_portal_policy"
 
 
 class ResCompany(models.Model):
@@ -24,19 +27,19 @@ class ResCompany(models.Model):
         groups="base.group_user",
     )
     clinic_portal_min_hours_new = fields.Integer(
-        string="Minimum hours before a new appointment", default=48,
+        string="Minimum hours before a new appointment", default=DEFAULTS["min_hours_new"],
         help="A new appointment booked in the portal starts at least this many hours from "
              "now. 0: any future slot.",
         groups="base.group_user",
     )
     clinic_portal_min_hours_change = fields.Integer(
-        string="Minimum hours to make a change", default=24,
+        string="Minimum hours to make a change", default=DEFAULTS["min_hours_change"],
         help="An existing appointment can be rescheduled or cancelled in the portal only "
              "until this many hours before it starts.",
         groups="base.group_user",
     )
     clinic_portal_reminder_hours = fields.Integer(
-        string="Reminder before the appointment (hours)", default=24,
+        string="Reminder before the appointment (hours)", default=DEFAULTS["reminder_hours"],
         help="Clients get an e-mail reminder this many hours before an appointment booked or "
              "rescheduled in the portal. 0: no reminder.",
         groups="base.group_user",
@@ -60,7 +63,7 @@ class ResCompany(models.Model):
         groups="base.group_user",
     )
     clinic_portal_makeup_sessions = fields.Integer(
-        string="Make-up sessions allowed per course", default=14,
+        string="Make-up sessions allowed per course", default=DEFAULTS["makeup_sessions"],
         help="How many make-up sessions of a course a client may book in the portal. "
              "0: none.",
         groups="base.group_user",
@@ -75,7 +78,7 @@ class ResCompany(models.Model):
         selection=[(const.CANCEL_REFUND_CARD, "Refund to the card when possible"),
                    (const.CANCEL_REFUND_BALANCE, "Keep as the client's balance")],
         string="Money of a cancelled paid appointment", required=True,
-        default=const.CANCEL_REFUND_CARD,
+        default=DEFAULTS["cancel_refund"],
         help="A client who cancels a paid appointment in the portal gets a credit note of its "
              "invoice, and the money back on the card they paid with where the payment "
              "provider can refund it; otherwise, or when kept as the balance, it pays their "
@@ -83,36 +86,35 @@ class ResCompany(models.Model):
         groups="base.group_user",
     )
     clinic_portal_future_limit = fields.Integer(
-        string="Future appointments limit",
-        # Not "no limit" by default: one new account could otherwise hold every free time.
-        default=3,
+        string="Future appointments limit", default=DEFAULTS["future_limit"],
         help="How many future appointments a client may hold at once. 0 or empty: no limit.",
         groups="base.group_user",
     )
     clinic_portal_future_limit_scope = fields.Selection(
         selection=[
-            ("calendar", "Per selected calendar"),
-            ("global", "Global"),
+            (const.LIMIT_PER_CALENDAR, "Per selected calendar"),
+            (const.LIMIT_GLOBAL, "Global"),
         ],
-        string="Future appointments limit scope", required=True, default="calendar",
+        string="Future appointments limit scope", required=True,
+        default=DEFAULTS["future_limit_scope"],
         help="Per selected calendar: the limit applies to each staff calendar separately. "
              "Global: the limit applies to all of a client's future appointments together.",
         groups="base.group_user",
     )
     clinic_portal_search_start_days = fields.Integer(
-        string="Days to start of search", default=0,
+        string="Days to start of search", default=DEFAULTS["search_start_days"],
         help="The first day offered for booking is this many days from today (7: a week "
              "ahead). 0: from today.",
         groups="base.group_user",
     )
     clinic_portal_search_range_days = fields.Integer(
-        string="Default range in days", default=30,
+        string="Default range in days", default=DEFAULTS["search_range_days"],
         help="How many days, from the start of search, the portal looks ahead for free slots "
              "(1 to 365).",
         groups="base.group_user",
     )
     clinic_portal_slot_step = fields.Integer(
-        string="Time step in minutes", default=15,
+        string="Time step in minutes", default=DEFAULTS["slot_step"],
         help="Offered start times follow each other by this many minutes from the start of "
              "each working period (15: 08:00, 08:15 …). 0: by the service's duration.",
         groups="base.group_user",
@@ -135,7 +137,7 @@ class ResCompany(models.Model):
     )
     # Payments at booking, invoicing, treatment plans, new clients and forms
     clinic_portal_hold_minutes = fields.Integer(
-        string="Minutes to pay a held appointment", default=const.DEFAULT_HOLD_MINUTES,
+        string="Minutes to pay a held appointment", default=DEFAULTS["hold_minutes"],
         help="A service with a prepayment is held for the client this many minutes after they "
              "choose its time, while they pay; unpaid, the time is released by itself "
              "(1 to 1440).",
@@ -157,11 +159,11 @@ class ResCompany(models.Model):
     )
     clinic_portal_service_types = fields.Selection(
         selection=[
-            ("regular", "Regular"),
-            ("plan", "Plan"),
-            ("both", "Both"),
+            (const.SERVICE_TYPES_REGULAR, "Regular"),
+            (const.SERVICE_TYPES_PLAN, "Plan"),
+            (const.SERVICE_TYPES_BOTH, "Both"),
         ],
-        string="Service types", required=True, default="both",
+        string="Service types", required=True, default=DEFAULTS["service_types"],
         help="What clients may book: Regular, services shown in the client portal; Plan, "
              "sessions of their treatment plans; Both.",
         groups="base.group_user",
@@ -209,6 +211,23 @@ class ResCompany(models.Model):
         companies._clinic_portal_setup()
         return companies
 
+    def write(self, vals):
+        if any(name.startswith(PREFIX) for name in vals):
+            self.env.cr.cache.pop(POLICY_CACHE, None)
+        return super().write(vals)
+
+    def _clinic_portal_policy(self):
+        """The client portal's policy of this company, else of the current one (in the portal,
+        the website's), for forms, booking, courses, mails and registration alike (see
+        readme/CONFIGURE.md). Built once per transaction, company and language (the plan
+        alias is translated): a change of a setting builds it again."""
+        company = (self[:1] or self.env.company).sudo()
+        key = (company.id, company.write_date, self.env.lang)
+        policies = self.env.cr.cache.setdefault(POLICY_CACHE, {})
+        if key not in policies:
+            policies[key] = PortalPolicy.from_company(company)
+        return policies[key]
+
     @api.model
     def _clinic_portal_setup_all(self):
         """Give every company its registration fields and new-client status (install, upgrade)."""
@@ -224,7 +243,7 @@ class ResCompany(models.Model):
         registration_model.create([
             {"company_id": company.id, "field_name": field_name, "sequence": sequence}
             for company in self
-            for sequence, field_name in enumerate(REGISTRATION_FIELDS, start=1)
+            for sequence, field_name in enumerate(const.REGISTRATION_FIELDS, start=1)
             if (company.id, field_name) not in existing
         ])
         status = self.env.ref("clinic_portal.client_status_interested", raise_if_not_found=False)
@@ -299,7 +318,7 @@ class ResCompany(models.Model):
     @api.constrains("clinic_portal_service_types", "clinic_portal_plan_alias")
     def _check_clinic_portal_plan_alias(self):
         for company in self:
-            if (company.clinic_portal_service_types in ("plan", "both")
+            if (company._clinic_portal_policy().books_plans
                     and not (company.clinic_portal_plan_alias or "").strip()):
                 raise ValidationError(self.env._(
                     "Clients can book services from a treatment plan: enter the alias shown "

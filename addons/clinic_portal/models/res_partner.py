@@ -151,15 +151,17 @@ class ResPartner(models.Model):
         required form is due until completed once.
         """
         self.ensure_one()
-        forms = self.env.company.sudo().clinic_mandatory_form_ids
+        # As superuser: a client reads neither the settings, nor surveys, nor their answers.
+        partner = self.sudo()
+        forms = partner.env.company.clinic_mandatory_form_ids
         required = product.sudo().clinic_required_survey_id if product else None
         if not forms and not required:
-            return self.env["survey.survey"]
-        done = self._clinic_completed_forms()
+            return partner.env["survey.survey"]
+        done = partner._clinic_completed_forms()
         now = fields.Datetime.now()
         due = self.env["survey.survey"].sudo()
         for form in forms:
-            if form.survey_id.active and form._applies_to(self, now) \
+            if form.survey_id.active and form._applies_to(partner, now) \
                     and form._is_due(done.get(form.survey_id), now):
                 due |= form.survey_id
         if required and required.active and not done.get(required):
@@ -256,7 +258,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not policy.skip_payment_with_balance or offer["payment"] != const.PAYMENT_PREPAYMENT:
             return False
-        journal = self.env["res.company"].browse(policy.company_id)._clinic_portal_issuer(product)
+        journal = policy.company._clinic_portal_issuer(product)
         if not journal:
             return False
         company, partner = journal.company_id, self.sudo().commercial_partner_id

@@ -3,7 +3,9 @@
 No Odoo import: the booking model gathers working periods and busy times in a fixed number of
 queries and calls these functions, which the unit tier tests in milliseconds.
 
-Datetimes are timezone-aware; intervals are ``(start, end)`` tuples with ``start < end``.
+Slots are computed in whole seconds since the epoch (UTC): ``to_seconds``, ``seconds_of`` and
+``from_seconds`` convert. Datetimes are timezone-aware; intervals are ``(start, end)`` tuples
+with ``start < end``.
 """
 
 from bisect import bisect_right
@@ -28,13 +30,9 @@ def normalize(intervals):
     return merged
 
 
-def subtract(intervals, removed):
-    """``intervals`` minus ``removed``: the parts of ``intervals`` that no removed one covers."""
-    return _subtract_normalized(normalize(intervals), normalize(removed))
-
-
 def _subtract_normalized(intervals, removed):
-    """``subtract`` of two normalized lists."""
+    """``intervals`` minus ``removed``, both normalized: the parts of ``intervals`` that no
+    removed one covers."""
     result = []
     # Both are sorted: what ended before a period ended before every later one too, so each
     # period looks only from the first removed part still running (flat cost as days grow).
@@ -64,16 +62,18 @@ def overlaps(start, end, intervals):
     return any(s < end and start < e for s, e in intervals)
 
 
-def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
-               prevent_gaps=False, parallel=False, blocking=None):
-    """Start times of the slots of one staff calendar.
+def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=None,
+                      prevent_gaps=False, parallel=False, blocking=()):
+    """Start times of the slots of one staff calendar, in whole seconds since the epoch (UTC):
+    what the booking pages run for every staff calendar, so no datetime is built until a slot
+    is shown.
 
-    :param work: working periods (attendances minus leaves)
+    :param work: working periods (attendances minus leaves), ``(start, end)`` pairs of seconds
     :param busy: appointments of the staff calendar: they take their time (unless
         ``parallel``) and, with ``prevent_gaps``, slots may touch them
-    :param timedelta duration: the whole service must fit in free time
-    :param timedelta step: the grid of offered starts, from the start of each working
-        period (default: ``duration``)
+    :param int duration: positive seconds; the whole service must fit in free time
+    :param int step: positive seconds; the grid of offered starts, from the start of each
+        working period
     :param not_before: earliest start (minimum notice, start of the search window)
     :param not_after: latest start, excluded (end of the search window)
     :param bool prevent_gaps: offer only slots that start at a working-period start or at the
@@ -81,26 +81,7 @@ def free_slots(work, busy, duration, step=None, not_before=None, not_after=None,
     :param bool parallel: appointments may overlap in this calendar, so ``busy`` takes no time
     :param blocking: other unavailable times that are no anchor for ``prevent_gaps`` (the
         patient's own appointments elsewhere)
-    :returns: sorted list of distinct slot starts (UTC)
-    """
-    step = step or duration
-    if duration <= timedelta(0) or step <= timedelta(0):
-        raise ValueError("duration and step must be positive")
-    starts = free_slot_seconds(
-        seconds_of(work), seconds_of(busy), _whole_seconds(duration), _whole_seconds(step),
-        not_before=not_before and to_seconds(not_before),
-        not_after=not_after and to_seconds(not_after),
-        prevent_gaps=prevent_gaps, parallel=parallel, blocking=seconds_of(blocking or []))
-    return [from_seconds(start) for start in starts]
-
-
-def free_slot_seconds(work, busy, duration, step, not_before=None, not_after=None,
-                      prevent_gaps=False, parallel=False, blocking=()):
-    """``free_slots`` in whole seconds since the epoch (UTC): what the booking pages run for
-    every staff calendar, so no datetime is built until a slot is shown.
-
-    ``work``, ``busy`` and ``blocking`` are ``(start, end)`` pairs of seconds, ``duration``
-    and ``step`` positive seconds; returns the sorted distinct starts.
+    :returns: sorted list of distinct slot starts
     """
     if duration <= 0 or step <= 0:
         raise ValueError("duration and step must be positive")
@@ -182,32 +163,6 @@ def from_seconds(value):
     return EPOCH + timedelta(seconds=value)
 
 
-def _whole_seconds(delta):
-    return round(delta.total_seconds())
-
-
-def slot_is_free(start, duration, work, busy, prevent_gaps=False, parallel=False,
-                 blocking=None):
-    """Whether ``[start, start + duration)`` may be booked in a calendar with these periods.
-
-    Tells a taken time from one never offered; whether a start is offered at all (on the
-    grid) is ``free_slots``.
-    """
-    start = _utc(start)
-    end = start + duration
-    work = [(_utc(s), _utc(e)) for s, e in normalize(work)]
-    busy = [(_utc(s), _utc(e)) for s, e in normalize(busy)]
-    free = work if parallel else subtract(work, busy)
-    if not any(s <= start and end <= e for s, e in free):
-        return False
-    if blocking and overlaps(start, end, [(_utc(s), _utc(e)) for s, e in blocking]):
-        return False
-    if prevent_gaps:
-        starts_ok, ends_ok = _anchors(work, busy)
-        return start in starts_ok or end in ends_ok
-    return True
-
-
 def _anchors(work, busy):
     """Where a slot may start and end when gaps are prevented."""
     return ({s for s, _e in work} | {e for _s, e in busy},
@@ -268,14 +223,6 @@ def earliest_new_start(now, min_hours_new):
 def change_allowed(start, now, min_hours_change):
     """Whether an appointment starting at ``start`` may still be moved or cancelled."""
     return _utc(start) - _utc(now) >= timedelta(hours=max(min_hours_change or 0, 0))
-
-
-def future_limit_reached(future_count, limit):
-    """Whether a patient holding ``future_count`` future appointments may book no more.
-
-    ``limit`` 0 or empty: no limit.
-    """
-    return bool(limit) and future_count >= limit
 
 
 def _utc(value):

@@ -9,14 +9,14 @@ digits only and bounded, so that no value ``int()`` or the datetime parsers woul
 import re
 from datetime import UTC, date, datetime
 
+from ..const import START_FORMAT
+
 # Control characters PostgreSQL or the pages choke on; tab and line breaks are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # PostgreSQL's integer columns: no record id, page or count from a request goes beyond.
 MAX_INT = 2**31 - 1
 _INT = re.compile(r"[0-9]{1,10}", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-# Times travel in URLs and forms as UTC minutes: 20260302T0800Z.
-START_FORMAT = "%Y%m%dT%H%MZ"
 _START = re.compile(r"[0-9]{8}T[0-9]{4}Z", re.ASCII)
 
 

@@ -115,19 +115,20 @@ class BookingSetup:
         })
 
     def _policy(self):
-        return self.env["clinic.availability"]._policy()
+        return self.env.company._clinic_portal_policy()
 
     def _slots(self, staff=None, product=None, partner=None, page=0):
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         partner = partner or self.patient
         start, end = availability._window(partner, self._policy(), page)
         return availability._free_starts(partner, product or self.service,
                                          staff or self.staff, start, end, self._policy())
 
     def _book(self, start, staff=None, product=None, partner=None):
-        return self.env["clinic.booking"]._book(
+        engine = self.env["clinic.booking.engine"]
+        return engine._book(engine._service_request(
             partner or self.patient, product or self.service, start, self._policy(),
-            staff_user=self.staff if staff is None else staff)
+            staff_user=self.staff if staff is None else staff))
 
     def _reschedule(self, event, start):
         return event._clinic_reschedule(start, self._policy())

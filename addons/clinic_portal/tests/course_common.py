@@ -49,7 +49,8 @@ class CourseSetup(BookingSetup):
         return course.meeting_ids.sorted("start")
 
     def _book_makeup(self, meeting, enrollment=None):
-        return (enrollment or self.enrollment)._book_makeup(meeting, self._policy())
+        return self.env["clinic.booking.engine"]._book(
+            (enrollment or self.enrollment)._makeup_request(meeting, self._policy()))
 
     def _cancel_makeup(self, seat, enrollment=None):
         return (enrollment or self.enrollment)._cancel_makeup(seat, self._policy())

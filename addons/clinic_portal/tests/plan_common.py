@@ -41,6 +41,7 @@ class PlanSetup(BookingSetup):
         return plan
 
     def _book_session(self, start, staff=None, line=None, partner=None):
-        return self.env["clinic.booking"]._book_plan_session(
+        engine = self.env["clinic.booking.engine"]
+        return engine._book(engine._plan_session_request(
             partner or self.patient, line or self.line, start, self._policy(),
-            staff_user=self.staff if staff is None else staff)
+            staff_user=self.staff if staff is None else staff))

@@ -61,8 +61,8 @@ class TestAvailabilityQueries(BookingSetup, TransactionCase):
         seed_busy_events(cls.env, cls.team, NOW.replace(hour=0), 30, 5000)
 
     def _availability(self, staff, days):
-        availability = self.env["clinic.availability"]
-        policy = availability._policy()
+        availability = self.env["clinic.availability.engine"]
+        policy = self._policy()
         start, _end = availability._window(self.patient, policy)
         end = start + timedelta(days=days)
         self.env.invalidate_all()

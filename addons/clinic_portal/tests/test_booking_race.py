@@ -76,13 +76,14 @@ class ParallelBookings:
                     # rather than let the environment look it up.
                     cr.transaction = Transaction(self.registry)
                     env = api.Environment(cr, SUPERUSER_ID, {})
-                    policy = env["clinic.availability"]._policy()
+                    policy = env.company._clinic_portal_policy()
                     barrier.wait(timeout=60)
-                    event = env["clinic.booking"]._book(
+                    engine = env["clinic.booking.engine"]
+                    event = engine._book(engine._service_request(
                         env["res.partner"].browse(patient_id),
                         env["product.product"].browse(service_id),
                         first + timedelta(hours=0 if same_time else index), policy,
-                        staff_user=env["res.users"].browse(staff_id))
+                        staff_user=env["res.users"].browse(staff_id)))
                     self.booked_ids.append(event.id)
                 outcomes.append("booked")
             except UserError as exc:

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, freeze_time, tagged
 
 from ..const import LOCK_PATIENT, LOCK_STAFF
-from ..models.clinic_booking import ClinicSlotTaken
+from ..models.clinic_booking_engine import ClinicSlotTaken
 from .booking_common import NOW, BookingSetup, utc
 
 
@@ -181,7 +181,7 @@ class TestBookingRules(BookingSetup, TransactionCase):
     def test_only_the_treating_team_when_the_setting_is_on(self):
         self._settings(treating_team_only=True)
         self.patient.clinic_treating_user_ids = self.staff2
-        self.assertEqual(self.env["clinic.availability"]._staff(
+        self.assertEqual(self.env["clinic.availability.engine"]._staff(
             self.patient, self.service, self._policy()), self.staff2)
         with self.assertRaisesRegex(UserError, "cannot be booked for this service"):
             self._book(utc(2026, 3, 3, 9))

@@ -70,8 +70,8 @@ class TestCourseMakeup(CourseSetup, TransactionCase):
     def test_a_full_meeting_is_neither_offered_nor_booked(self):
         meeting = self._meetings(self.group_b)[0]
         for login in ("third_client", "fourth_client"):
-            self._enroll(self.env, self._client(self.env, login), self.group_a)._book_makeup(
-                meeting, self._policy())
+            self._book_makeup(meeting, self._enroll(
+                self.env, self._client(self.env, login), self.group_a))
         self.assertEqual((meeting.clinic_seats_taken, meeting.clinic_seats_free), (3, 0))
         self.assertNotIn(meeting, self.enrollment._makeup_meetings(self._policy()))
         with self.assertRaisesRegex(UserError, "This meeting is full"):
@@ -164,7 +164,8 @@ class TestCourseCapacity(CourseSetup, TransactionCase):
         super().setUpClass()
         cls._setup_courses(cls.env, utc(2026, 3, 2, 18), capacity=2)
         cls.meeting = cls.group_b.meeting_ids.sorted("start")[0]
-        cls.enrollment._book_makeup(cls.meeting, cls.env["clinic.availability"]._policy())
+        cls.env["clinic.booking.engine"]._book(cls.enrollment._makeup_request(
+            cls.meeting, cls.env.company._clinic_portal_policy()))
 
     def _insert_seat(self, seat_no):
         self.env.flush_all()

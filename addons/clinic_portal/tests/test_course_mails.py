@@ -113,8 +113,8 @@ class TestCourseMails(CourseSetup, TransactionCase):
 
     def test_a_makeup_refused_for_a_full_meeting_mails_nobody(self):
         for login in ("third_client", "fourth_client"):
-            self._enroll(self.env, self._client(self.env, login), self.group_a)._book_makeup(
-                self.meeting, self._policy())
+            self._book_makeup(self.meeting, self._enroll(
+                self.env, self._client(self.env, login), self.group_a))
         before = self.env["mail.mail"].search([])
         with self.assertRaisesRegex(UserError, "This meeting is full"):
             self._book_makeup(self.meeting)

@@ -73,9 +73,10 @@ class TestCourseSeatRace(ParallelBookings, TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     enrollment = env["clinic.course.enrollment"].search(
                         [("partner_id", "=", client_id)])
-                    policy = env["clinic.availability"]._policy()
+                    policy = env.company._clinic_portal_policy()
                     barrier.wait(timeout=60)
-                    enrollment._book_makeup(env["calendar.event"].browse(meeting_id), policy)
+                    env["clinic.booking.engine"]._book(enrollment._makeup_request(
+                        env["calendar.event"].browse(meeting_id), policy))
                 outcomes.append("seated")
             except UserError as exc:
                 outcomes.append("refused")

@@ -104,7 +104,7 @@ class TestDemoClinic(TransactionCase):
 
     @freeze_time(NOW)
     def test_demo_portal_offers_times_sunday_to_thursday_not_on_friday_or_saturday(self):
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         maya = self.env.ref("clinic_portal.user_maya_cohen")
         physio = self.env.ref(
             "clinic_pricelist_portal.product_service_physiotherapy").product_variant_id
@@ -114,7 +114,7 @@ class TestDemoClinic(TransactionCase):
             start = ISRAEL.localize(datetime(2026, 3, day))
             offered = availability._free_starts(self.noa, physio, maya, start,
                                                 start + timedelta(days=1),
-                                                availability._policy())[maya.id]
+                                                self.env.company._clinic_portal_policy())[maya.id]
             return [t.astimezone(ISRAEL).strftime("%a %H:%M") for t in offered]
 
         # Now is Monday 2 March; bookings open 48 hours ahead.
@@ -170,9 +170,9 @@ class TestDemoClinic(TransactionCase):
         product = self.env.ref(
             "clinic_pricelist_portal.product_service_consultation").product_variant_id
         offer = product._clinic_portal_offer(self.noa)
-        policy = self.env["clinic.availability"]._policy()
+        policy = self.env.company._clinic_portal_policy()
         noa = self.env.ref("clinic_portal.user_noa_mizrahi")
-        self.assertTrue(self.env["clinic.booking"].with_user(noa)
+        self.assertTrue(self.env["clinic.booking.engine"].with_user(noa)
                         ._payment_possible(self.noa, product, offer, policy))
         self.assertEqual(self.clinic._clinic_portal_issuer(product),
                          self.clinic.clinic_portal_issuer_journal_id)
@@ -188,13 +188,14 @@ class TestDemoClinic(TransactionCase):
         for survey in self.clinic.clinic_mandatory_form_ids.survey_id \
                 | product.clinic_required_survey_id:
             survey._create_answer(partner=self.noa)._mark_done()
-        availability = self.env["clinic.availability"]
-        policy = availability._policy()
+        availability = self.env["clinic.availability.engine"]
+        policy = self.env.company._clinic_portal_policy()
         start = ISRAEL.localize(datetime(2026, 3, 5))
         first = availability._free_starts(self.noa, product, dani, start,
                                           start + timedelta(days=1), policy)[dani.id][0]
-        event = self.env["clinic.booking"]._book(self.noa, product, first, policy,
-                                                 staff_user=dani)
+        engine = self.env["clinic.booking.engine"]
+        event = engine._book(engine._service_request(self.noa, product, first, policy,
+                                                     staff_user=dani))
         invoice = event.clinic_invoice_id
         self.assertEqual(event.clinic_payment_state, "awaiting")
         self.assertEqual((invoice.company_id, invoice.journal_id),

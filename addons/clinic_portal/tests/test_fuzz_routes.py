@@ -37,8 +37,7 @@ from odoo import http
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from ..controllers.registration import OPTIONAL_FIELDS
-from ..services.text import START_FORMAT
+from ..const import REGISTRATION_FIELDS, START_FORMAT
 from .booking_common import BookingSetup
 
 _logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ ONLY = re.compile(os.environ.get("CLINIC_FUZZ_ROUTES") or "")
 # The request values a route reads from its keyword arguments: kw.get("provider_id") …
 READS = re.compile(r"\b(?:kw|kwargs|post|params)\.get\(\s*[\"'](\w+)[\"']")
 # Values read in a loop over field names rather than one by one: the registration form's.
-FORM_FIELDS = {"/clinic/register": ("first_name", "last_name", "mobile", *OPTIONAL_FIELDS)}
+FORM_FIELDS = {"/clinic/register": ("first_name", "last_name", "mobile", *REGISTRATION_FIELDS)}
 # Names a route that takes ``**kw`` does not read, sent all the same.
 STRAY_NAMES = ("id", "page", "redirect", "debug", "lang")
 # Business records a refused request must leave as they were (besides our own models').
@@ -183,14 +182,15 @@ class TestFuzzRoutes(BookingSetup, HttpCase):
         cls.company.sudo().clinic_registration_field_ids.write({"show": True})
         cls.staff_user = new_test_user(cls.env, login="fuzz_staff", name="Fuzz Front Desk",
                                        groups="base.group_user,base.group_partner_manager")
-        availability = cls.env["clinic.availability"]
-        policy = availability._policy()
+        availability = cls.env["clinic.availability.engine"]
+        policy = cls.env.company._clinic_portal_policy()
         for partner in (cls.patient, cls.other):
             start, end = availability._window(partner, policy, 0)
             starts = availability._free_starts(partner, cls.service, cls.staff, start, end,
                                                policy)[cls.staff.id]
-            cls.env["clinic.booking"]._book(partner, cls.service, starts[len(partner.name)],
-                                            policy, staff_user=cls.staff)
+            engine = cls.env["clinic.booking.engine"]
+            engine._book(engine._service_request(
+                partner, cls.service, starts[len(partner.name)], policy, staff_user=cls.staff))
         pool = {0, 1, 2**31 - 1, 2**31}
         for model in ID_MODELS:
             pool.update(cls.env[model].sudo().with_context(active_test=False).search(

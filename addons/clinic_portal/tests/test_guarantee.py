@@ -6,7 +6,7 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, freeze_time, tagged
 
-from ..models.clinic_booking import ClinicSlotTaken
+from ..models.clinic_booking_engine import ClinicSlotTaken
 from .booking_common import NOW, utc
 from .guarantee_common import GUARANTEE_PRICE, GuaranteeSetup
 from .payment_common import VAT
@@ -44,7 +44,7 @@ class TestGuarantee(GuaranteeSetup, TransactionCase):
     def test_the_service_is_bookable_when_a_provider_saves_cards(self):
         offer = self.physio._clinic_portal_offer(self.patient)
         self.assertEqual(offer["payment"], "guarantee")
-        booking = self.env["clinic.booking"]
+        booking = self.env["clinic.booking.engine"]
         self.assertTrue(booking._payment_possible(self.patient, self.physio, offer,
                                                   self._policy()))
         self.provider.allow_tokenization = False

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo.tests import TransactionCase, freeze_time, tagged
 
-from ..models.clinic_booking import ClinicSlotTaken
+from ..models.clinic_booking_engine import ClinicSlotTaken
 from .booking_common import NOW, utc
 from .payment_common import PORTAL_PRICE, VAT, PrepaymentSetup
 

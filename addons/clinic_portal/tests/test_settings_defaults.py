@@ -1,6 +1,6 @@
 from odoo.tests import Form, tagged
 
-from odoo.addons.clinic_portal.models.clinic_registration_field import REGISTRATION_FIELDS
+from odoo.addons.clinic_portal.const import REGISTRATION_FIELDS
 
 from .common import ClinicPortalCase
 

@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..const import LOCK_PATIENT, LOCK_PLAN_LINE, LOCK_STAFF
-from ..models.clinic_booking import ClinicSlotTaken
+from ..models.clinic_booking_engine import ClinicSlotTaken
 from .booking_common import NOW, utc
 from .plan_common import PlanSetup
 
@@ -133,15 +133,17 @@ class TestTreatmentPlan(PlanSetup, TransactionCase):
         self._book_session(utc(2026, 3, 3, 9), line=plan.line_ids)
         with self.assertRaisesRegex(UserError, "Every session"):
             self._book_session(utc(2026, 3, 4, 9), line=plan.line_ids)
-        self.assertNotIn(plan.line_ids, self.env["clinic.availability"]._plan_lines(self.patient))
+        availability = self.env["clinic.availability.engine"]
+        self.assertNotIn(plan.line_ids, availability._plan_lines(self.patient))
 
     def test_another_patients_line_is_refused_as_unknown(self):
         with self.assertRaisesRegex(UserError, "cannot be booked"):
             self._book_session(utc(2026, 3, 3, 9), partner=self.other)
-        self.assertFalse(self.env["clinic.availability"]._plan_line(self.other, self.line.id))
+        availability = self.env["clinic.availability.engine"]
+        self.assertFalse(availability._plan_line(self.other, self.line.id))
 
     def test_a_plan_not_active_or_outside_its_validity_is_not_offered(self):
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         for values in ({"date_end": date(2026, 3, 1)}, {"date_start": date(2026, 3, 3)}):
             self.plan.write(values)
             self.assertFalse(availability._plan_lines(self.patient), values)
@@ -164,12 +166,12 @@ class TestTreatmentPlan(PlanSetup, TransactionCase):
                                        ["date_start"])["date_start"])
             self.assertEqual(plan.date_start, date(2026, 3, 3))
             self.assertIn(plan.line_ids,
-                          self.env["clinic.availability"]._plan_lines(self.patient))
+                          self.env["clinic.availability.engine"]._plan_lines(self.patient))
             event = self._book_session(utc(2026, 3, 4, 9), line=plan.line_ids)
         self.assertEqual(event.clinic_plan_line_id, plan.line_ids)
 
     def test_service_types_choose_between_price_list_and_plan(self):
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         self._settings(service_types="regular")
         self.assertIn(self.service, [p for p, _o in availability._services(self.patient)])
         self.assertFalse(availability._plan_lines(self.patient))
@@ -186,7 +188,7 @@ class TestTreatmentPlan(PlanSetup, TransactionCase):
 
     def test_restricted_plan_staff_books_only_the_lines_staff(self):
         self.line.staff_user_ids = self.staff2
-        availability = self.env["clinic.availability"]
+        availability = self.env["clinic.availability.engine"]
         self.assertEqual(availability._plan_staff(self.patient, self.line, self._policy()),
                          self.staff | self.staff2)
         self._book_session(utc(2026, 3, 3, 9), staff=self.staff)

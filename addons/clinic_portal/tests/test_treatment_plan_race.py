@@ -56,14 +56,15 @@ class TestTreatmentPlanRace(ParallelBookings, TransactionCase):
                 with self.registry.cursor() as cr:
                     cr.transaction = Transaction(self.registry)
                     env = api.Environment(cr, SUPERUSER_ID, {})
-                    policy = env["clinic.availability"]._policy()
+                    policy = env.company._clinic_portal_policy()
                     barrier.wait(timeout=60)
                     # Other staff and other times: only the count of sessions can refuse.
-                    env["clinic.booking"]._book_plan_session(
+                    engine = env["clinic.booking.engine"]
+                    engine._book(engine._plan_session_request(
                         env["res.partner"].browse(patient_id),
                         env["clinic.treatment.plan.line"].browse(line_id),
                         first + timedelta(hours=index), policy,
-                        staff_user=env["res.users"].browse(staff_ids[index % 2]))
+                        staff_user=env["res.users"].browse(staff_ids[index % 2])))
                 outcomes.append("booked")
             except UserError as exc:
                 outcomes.append("refused")

@@ -40,8 +40,9 @@ class TestTreatmentPlanDemo(TransactionCase):
         plan = self.env.ref("clinic_portal.treatment_plan_noa_physiotherapy")
         self.assertEqual((plan.partner_id, plan.state, plan.company_id),
                          (noa, "active", noa.company_id))
-        availability = self.env["clinic.availability"].with_company(plan.company_id)
+        availability = self.env["clinic.availability.engine"].with_company(plan.company_id)
         lines = availability._plan_lines(noa)
         self.assertEqual(lines, plan.line_ids)
         self.assertEqual((lines.sessions, lines.sessions_left), (10, 10))
-        self.assertEqual(availability._plan_staff(noa, lines, availability._policy()), maya)
+        policy = self.env.company._clinic_portal_policy()
+        self.assertEqual(availability._plan_staff(noa, lines, policy), maya)

@@ -46,7 +46,7 @@ class TestWorkTimes(BookingSetup, TransactionCase):
 
     def test_each_staff_member_gets_odoos_working_time(self):
         start, end = utc(2026, 3, 2), utc(2026, 3, 2) + timedelta(days=14)
-        work = self.env["clinic.availability"]._work_seconds(self.team, start, end)
+        work = self.env["clinic.availability.engine"]._work_seconds(self.team, start, end)
         for user in self.team:
             resource = self._resource(user)
             odoo = resource.calendar_id._work_intervals_batch(

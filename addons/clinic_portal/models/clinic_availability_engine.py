@@ -5,30 +5,45 @@ import pytz
 
 from odoo import api, fields, models
 
-from .. import const
+from .. import const, db
 from ..services import slots
-from ..services.policy import PortalPolicy, limited_staff
+from ..services.policy import limited_staff
+
+# Each attendance keeps the time it takes (calendar.attendee.clinic_busy_*): the team's busy
+# times are read from the attendances alone, not joined to their events. A partner's starts
+# and ends come as two arrays: no Python object per row.
+BUSY_QUERY = """
+    SELECT partner_id, array_agg(clinic_busy_from::bigint), array_agg(clinic_busy_to::bigint)
+      FROM calendar_attendee
+     WHERE partner_id = ANY(%s)
+       AND clinic_busy_to IS NOT NULL
+       AND clinic_busy_from < %s
+       AND clinic_busy_to > %s
+       AND event_id != %s
+       AND (clinic_busy_hold IS NULL OR clinic_busy_hold > %s)
+  GROUP BY partner_id
+"""
+# A patient's future appointments, a hold only until it expires.
+FUTURE_QUERY = """
+    SELECT id, user_id FROM calendar_event
+     WHERE clinic_patient_id = %s AND active AND start > %s AND id != %s
+       AND (clinic_payment_state IS DISTINCT FROM %s OR clinic_hold_expiry > %s)
+"""
 
 
-class ClinicAvailability(models.AbstractModel):
+class ClinicAvailabilityEngine(models.AbstractModel):
     """Free times of staff calendars for the client portal: a thin query layer.
 
     Data is gathered in a fixed number of queries whatever the staff and days; the
     arithmetic is ``services/slots.py`` and the rules ``services/policy.py``.
     """
 
-    _name = "clinic.availability"
-    _description = "Client portal availability"
+    _name = "clinic.availability.engine"
+    _description = "Client portal availability engine"
 
     # ------------------------------------------------------------------------------------
-    # Policy, services, staff, time
+    # Services, staff, time
     # ------------------------------------------------------------------------------------
-    @api.model
-    def _policy(self):
-        """The booking policy that applies: the current company's, which in the portal is
-        the website's company, for forms and booking alike (see readme/CONFIGURE.md)."""
-        return PortalPolicy.from_company(self.env.company.sudo())
-
     @api.model
     def _services(self, partner):
         """Services the portal offers ``partner``: ``[(product, offer)]``, by name."""
@@ -177,8 +192,6 @@ class ClinicAvailability(models.AbstractModel):
         :param fresh: also read what other transactions committed since this one began (a
             new snapshot): the re-check made after the booking lock
         """
-        # Each attendance keeps the time it takes (calendar.attendee.clinic_busy_*): the
-        # team's busy times are read from the attendances alone, not joined to their events.
         self.env["calendar.attendee"].flush_model(
             ["partner_id", "event_id", "clinic_busy_from", "clinic_busy_to",
              "clinic_busy_hold"])
@@ -187,31 +200,11 @@ class ClinicAvailability(models.AbstractModel):
         params = (list(partners.ids), slots.to_seconds(end + timedelta(days=1)),
                   slots.to_seconds(start - timedelta(days=1)),
                   ignore_event.id if ignore_event else 0, fields.Datetime.now())
-        rows = self._busy_rows(self.env.cr, params)
-        if fresh:
-            with self.env.registry.cursor() as cr:
-                rows += self._busy_rows(cr, params)
-        # A partner's starts and ends come as two arrays: no Python object per row.
+        rows = db.rows(self.env, BUSY_QUERY, params, fresh=fresh)
         busy = defaultdict(set)
         for partner_id, busy_from, busy_to in rows:
             busy[partner_id].update(zip(busy_from, busy_to, strict=True))
         return {partner_id: sorted(intervals) for partner_id, intervals in busy.items()}
-
-    @api.model
-    def _busy_rows(self, cr, params):
-        cr.execute("""
-            SELECT partner_id, array_agg(clinic_busy_from::bigint),
-                   array_agg(clinic_busy_to::bigint)
-              FROM calendar_attendee
-             WHERE partner_id = ANY(%s)
-               AND clinic_busy_to IS NOT NULL
-               AND clinic_busy_from < %s
-               AND clinic_busy_to > %s
-               AND event_id != %s
-               AND (clinic_busy_hold IS NULL OR clinic_busy_hold > %s)
-          GROUP BY partner_id
-        """, params)
-        return cr.fetchall()
 
     @api.model
     def _future_counts(self, partner, ignore_event=None, fresh=False):
@@ -226,23 +219,11 @@ class ClinicAvailability(models.AbstractModel):
         self.env["calendar.event"].flush_model(["clinic_patient_id", "active", "start",
                                                 "user_id", "clinic_payment_state",
                                                 "clinic_hold_expiry"])
-        rows = set(self._future_rows(self.env.cr, params))
-        if fresh:
-            with self.env.registry.cursor() as cr:
-                rows |= set(self._future_rows(cr, params))
+        rows = set(db.rows(self.env, FUTURE_QUERY, params, fresh=fresh))
         per_staff = defaultdict(int)
         for _event_id, user_id in rows:
             per_staff[user_id] += 1
         return len(rows), dict(per_staff)
-
-    @api.model
-    def _future_rows(self, cr, params):
-        cr.execute("""
-            SELECT id, user_id FROM calendar_event
-             WHERE clinic_patient_id = %s AND active AND start > %s AND id != %s
-               AND (clinic_payment_state IS DISTINCT FROM %s OR clinic_hold_expiry > %s)
-        """, params)
-        return cr.fetchall()
 
     @api.model
     def _limited_staff(self, partner, staff, policy, ignore_event=None, fresh=False):
