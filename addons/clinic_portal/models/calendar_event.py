@@ -168,8 +168,10 @@ class CalendarEvent(models.Model):
         self._clinic_note_rescheduled(old_start, start)
         return self
 
-    def _clinic_note_booked(self):
-        """The patient's mail and the staff member's note about this new appointment."""
+    def _clinic_booked(self, request):
+        """This appointment was just made by the booking engine for ``request``
+        (``services.booking.BookingRequest``): the patient's mail and the staff member's
+        note. Hook: a payment step takes over when the request has one."""
         self.ensure_one()
         self._clinic_mail_patient(const.MESSAGE_BOOKED)
         self.message_post(body=self._clinic_booked_message(),

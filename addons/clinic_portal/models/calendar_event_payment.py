@@ -106,11 +106,13 @@ class CalendarEvent(models.Model):
     # ------------------------------------------------------------------------------------
     # Booking with a payment step: a prepayment, or a card guarantee
     # ------------------------------------------------------------------------------------
-    def _clinic_start_payment(self, request):
-        """The payment step of this new appointment, booked by ``request``
-        (``services.booking.BookingRequest``): held while the patient pays (unless their
-        balance pays it), booked against their saved card, or held until they save one."""
+    def _clinic_booked(self, request):
+        """The payment step of this new appointment: held while the patient pays (unless
+        their balance pays it), booked against their saved card, or held until they save
+        one."""
         self.ensure_one()
+        if request.payment == const.PAYMENT_NONE:
+            return super()._clinic_booked(request)
         if request.payment == const.PAYMENT_PREPAYMENT:
             self._clinic_hold(request.offer, request.policy)
         elif request.card:

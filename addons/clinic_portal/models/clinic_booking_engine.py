@@ -150,10 +150,7 @@ class ClinicBookingEngine(models.AbstractModel):
         event = events.with_context(
             mail_create_nosubscribe=True, **{const.CONTEXT_PATIENT_MAILED: True}).create(
                 self._event_values(request)).with_env(events.env)
-        if request.payment != const.PAYMENT_NONE:
-            event._clinic_start_payment(request)
-        else:
-            event._clinic_note_booked()
+        event._clinic_booked(request)
         return event
 
     @api.model
