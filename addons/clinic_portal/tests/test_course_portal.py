@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .course_common import CourseSetup
@@ -86,6 +87,18 @@ class TestCoursePortal(CourseSetup, HttpCase):
         self.assertEqual(self._post(f"/my/courses/seats/{seat.id}/cancel").status_code, 404)
         self.assertEqual(self._post("/my/courses/seats/999999999/cancel").status_code, 404)
         self.assertEqual(seat.state, "booked")
+
+    def test_a_client_reads_their_own_enrollments_and_seats_alone(self):
+        env = self.env(user=self.patient_user)
+        self.assertEqual(env["clinic.course.enrollment"].search([]), self.enrollment)
+        self.assertEqual(env["clinic.course.seat"].search([]), self.enrollment.seat_ids)
+        self.assertFalse(env["clinic.course.seat"].search(
+            [("enrollment_id", "=", self.other_enrollment.id)]))
+        for record in (self.other_enrollment, self.other_enrollment.seat_ids[0]):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                env[record._name].browse(record.id).read(["state"])
+        with self.assertRaises(AccessError):
+            self.enrollment.with_user(self.patient_user).write({"state": "done"})
 
     def test_a_closed_portal_has_no_course_pages(self):
         self.company.sudo().clinic_portal_enabled = False
