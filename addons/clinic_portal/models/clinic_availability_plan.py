@@ -24,16 +24,19 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _plan_lines(self, partner):
         """The lines of ``partner``'s treatment plans they may book a session of now: of an
-        active plan valid today, with sessions left; as superuser (portal users have no
-        access to plans), empty unless the clinic books plans."""
-        lines = self.env["clinic.treatment.plan.line"].sudo()
+        active plan valid today, with sessions left; empty unless the clinic books plans.
+
+        Searched as the current user, so a portal user finds their own lines alone (record
+        rule); returned as superuser, as the portal's gate returns a line.
+        """
+        lines = self.env["clinic.treatment.plan.line"]
         if not self._policy().books_plans:
             return lines
         lines = lines.search([
             ("partner_id", "=", partner.id),
             ("plan_id.state", "=", const.PLAN_ACTIVE),
             ("plan_id.company_id", "=", self._policy().company_id),
-        ], order="plan_id, sequence, id")
+        ], order="plan_id, sequence, id").sudo()
         return lines.filtered(lambda line: line.plan_id._is_bookable_now()
                               and line.sessions_left > 0)
 

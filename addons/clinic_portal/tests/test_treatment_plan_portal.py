@@ -134,6 +134,18 @@ class TestTreatmentPlanPortal(PlanSetup, HttpCase):
         with self.assertRaises(AccessError):
             self.line.with_user(self.patient_user).write({"sessions": 3})
 
+    def test_a_closed_portal_shows_closed_whatever_the_plan_line(self):
+        start = format_start(self._free_start())
+        self._settings(enabled=False)
+        for url in (f"/my/appointments/book?plan_line={self.line.id}",
+                    f"/my/appointments/book/confirm?plan_line={self.line.id}&staff=any"
+                    f"&start={start}"):
+            with self.subTest(url=url):
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("The client portal is closed", response.text)
+                self.assertNotIn("o_clinic_error", response.text)
+
     def test_a_taken_time_goes_back_to_the_sessions_times(self):
         start = self._free_start()
         self._event(self.staff, start)
