@@ -48,10 +48,11 @@ class ClinicAvailability(models.AbstractModel):
 
     @api.model
     def _plan_staff(self, partner, line, policy):
-        """Staff ``partner`` may book a session of ``line`` with: those bookable for its
-        service (treating team included) and, with "Restrict plan sessions to the plan's
-        staff", only the line's staff when it names any."""
+        """Staff ``partner`` may book a session of ``line`` (as superuser, as the portal's
+        gate returns it) with: those bookable for its service (treating team included) and,
+        with "Restrict plan sessions to the plan's staff", only the line's staff when it names
+        any."""
         staff = self._staff(partner, line.product_id, policy)
         if policy.plan_staff_only and line.staff_user_ids:
-            staff &= line.sudo().staff_user_ids
+            staff &= line.staff_user_ids
         return staff

@@ -14,8 +14,9 @@ class ClinicMeetingFull(UserError):
 class ClinicCourseEnrollment(models.Model):
     """A client enrolled in a group of a course, and the make-up sessions they book.
 
-    Make-up sessions are booked and cancelled here, as superuser, for the client the portal
-    found the enrollment of; every rule is checked here, whatever the pages showed.
+    Make-up sessions are booked and cancelled here on the enrollment as the portal's gate
+    returns it, as superuser (other groups' meetings and seats are read and written); every
+    rule is checked here, whatever the pages showed.
     """
 
     _name = "clinic.course.enrollment"
@@ -64,6 +65,7 @@ class ClinicCourseEnrollment(models.Model):
     @api.depends("makeup_used", "company_id")
     def _compute_makeup_left(self):
         for enrollment in self:
+            # A portal setting, which clients reading their enrollment do not read.
             allowance = enrollment.company_id.sudo().clinic_portal_makeup_sessions
             enrollment.makeup_left = courses.makeup_left(allowance, enrollment.makeup_used)
 
@@ -113,8 +115,8 @@ class ClinicCourseEnrollment(models.Model):
         self.ensure_one()
         first, after = self._makeup_bounds(policy)
         if first >= after:
-            return self.env["calendar.event"].sudo()
-        meetings = self.env["calendar.event"].sudo().search([
+            return self.env["calendar.event"]
+        meetings = self.env["calendar.event"].search([
             ("clinic_course_id.product_id", "=", self.course_id.product_id.id),
             ("clinic_course_id.company_id", "=", self.course_id.company_id.id),
             ("clinic_course_id", "!=", self.course_id.id),
@@ -149,7 +151,7 @@ class ClinicCourseEnrollment(models.Model):
     def _makeup_meeting(self, meeting_id):
         """The meeting a client chose for a make-up, by its id from the page: any id, which
         ``_book_makeup`` then checks is one offered to this enrollment."""
-        return self.env["calendar.event"].sudo().browse(meeting_id or 0)
+        return self.env["calendar.event"].browse(meeting_id or 0)
 
     def _book_makeup(self, meeting, policy):
         """Seat this enrollment's client in ``meeting`` of another group as a make-up.
@@ -161,26 +163,24 @@ class ClinicCourseEnrollment(models.Model):
         :raises UserError: a clear message; nothing is booked
         """
         self.ensure_one()
-        enrollment = self.sudo()
-        enrollment._check_makeup_open(policy)
-        meeting = meeting.sudo().exists()
-        if not meeting or meeting not in enrollment._makeup_candidates(meeting, policy):
-            raise UserError(enrollment._makeup_refusal(meeting, policy))
+        self._check_makeup_open(policy)
+        meeting = meeting.exists()
+        if not meeting or meeting not in self._makeup_candidates(meeting, policy):
+            raise UserError(self._makeup_refusal(meeting, policy))
         self.env.cr.execute(
             "SELECT pg_advisory_xact_lock(%s, %s), pg_advisory_xact_lock(%s, %s)",
-            (const.LOCK_COURSE_MEETING, meeting.id, const.LOCK_PATIENT,
-             enrollment.partner_id.id))
-        taken, used = enrollment._fresh_counts(meeting)
+            (const.LOCK_COURSE_MEETING, meeting.id, const.LOCK_PATIENT, self.partner_id.id))
+        taken, used = self._fresh_counts(meeting)
         if used >= policy.makeup_sessions:
-            raise UserError(enrollment._used_up_message(policy))
+            raise UserError(self._used_up_message(policy))
         number = courses.first_free_seat(taken, meeting.clinic_course_id.capacity)
         if number is None:
             raise ClinicMeetingFull(self.env._("This meeting is full. Please choose another."))
-        seat = self.env["clinic.course.seat"].sudo()._seat(
-            meeting, enrollment, const.SEAT_MAKEUP, seat_no=number)
+        seat = self.env["clinic.course.seat"]._seat(
+            meeting, self, const.SEAT_MAKEUP, seat_no=number)
         meeting.message_post(
             body=self.env._("%(client)s booked a make-up session from the client portal.",
-                            client=enrollment.partner_id.name),
+                            client=self.partner_id.name),
             subtype_xmlid="mail.mt_note")
         seat._makeup_mail(const.MESSAGE_MAKEUP_BOOKED)
         return seat
@@ -269,7 +269,6 @@ class ClinicCourseEnrollment(models.Model):
         :raises UserError: a clear message; nothing is changed
         """
         self.ensure_one()
-        seat = seat.sudo()
         if seat.enrollment_id != self:
             raise UserError(self.env._("This make-up session does not exist."))
         refusal = self._makeup_cancel_refusal(seat, policy)
