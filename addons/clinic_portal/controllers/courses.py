@@ -2,6 +2,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.http import request
 
 from .. import const
@@ -15,35 +16,35 @@ COURSE_MESSAGES = (const.MESSAGE_MAKEUP_BOOKED, const.MESSAGE_MAKEUP_CANCELLED)
 class ClinicCoursePortal(ClinicPortal):
     """The client's courses: their meetings, and make-up sessions in other groups.
 
-    Portal users have no access to courses: the gates find the user's own enrollment or
-    seat and return it as superuser; anything else is a 404. The models check every rule.
+    The client's enrollments and seats are reached through the portal's gate
+    (``_document_check_access``, ``_documents_search``), as superuser for the models: another
+    client's is a 404. The models check every rule.
     """
 
     # ------------------------------------------------------------------------------------
-    # The gates
+    # The client's enrollments and seats
     # ------------------------------------------------------------------------------------
+    def _course_enrollment_domain(self):
+        """The enrollments the pages show: in an active group of the portal's company, not
+        cancelled."""
+        return Domain([("company_id", "=", self._clinic_policy().company_id),
+                       ("state", "!=", const.ENROLLMENT_CANCELLED)]) \
+            & Domain("course_id", "any!", [("active", "=", True)])
+
     def _course_enrollments(self):
-        """The user's enrollments in courses of the portal's company; none when it is
-        closed."""
-        policy = self._clinic_policy()
-        if not policy.enabled:
-            return request.env["clinic.course.enrollment"].sudo()
-        return request.env["clinic.course.enrollment"].sudo().search([
-            ("partner_id", "=", request.env.user.partner_id.id),
-            ("company_id", "=", policy.company_id),
-            ("state", "!=", const.ENROLLMENT_CANCELLED),
-            ("course_id.active", "=", True),
-        ])
+        """The user's enrollments the pages show; none when the portal is closed."""
+        return self._documents_search("clinic.course.enrollment",
+                                      self._course_enrollment_domain())
 
     def _enrollment_or_404(self, enrollment_id):
-        enrollment = self._course_enrollments().filtered(lambda e: e.id == enrollment_id)
-        if not enrollment:
+        enrollment = self._document_or_404("clinic.course.enrollment", enrollment_id)
+        if not enrollment.filtered_domain(self._course_enrollment_domain()):
             raise NotFound()
         return enrollment
 
     def _seat_or_404(self, seat_id):
-        seat = request.env["clinic.course.seat"].sudo().browse(seat_id).exists()
-        if not seat or seat.enrollment_id not in self._course_enrollments():
+        seat = self._document_or_404("clinic.course.seat", seat_id)
+        if not seat.enrollment_id.filtered_domain(self._course_enrollment_domain()):
             raise NotFound()
         return seat
 
@@ -79,7 +80,7 @@ class ClinicCoursePortal(ClinicPortal):
             raise NotFound()
         enrollments = self._course_enrollments()
         now = fields.Datetime.now()
-        seats = request.env["clinic.course.seat"].sudo().search([
+        seats = self._documents_search("clinic.course.seat", [
             ("enrollment_id", "in", enrollments.ids), ("state", "!=", const.SEAT_CANCELLED),
             ("start", ">", now)], order="start, id")
         policy = self._clinic_policy()

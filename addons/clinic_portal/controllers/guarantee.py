@@ -40,7 +40,7 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
     @http.route("/my/appointments/<int:event_id>/card", type="http", auth="user",
                 website=True, methods=["GET"])
     def clinic_appointment_card(self, event_id, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         if event_sudo._clinic_card_refusal():
             return request.redirect(event_sudo._clinic_portal_url())
         return request.render("clinic_portal.portal_appointment_card",
@@ -80,7 +80,7 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
         :raise ValidationError: not the user's appointment, or no card can be saved for it
         """
         try:
-            event_sudo = self._appointment_check_access(event_id)
+            event_sudo = self._document_check_access("calendar.event", event_id)
         except (AccessError, MissingError):
             raise ValidationError(request.env._("This appointment does not exist.")) from None
         self._validate_transaction_kwargs(kwargs)

@@ -16,6 +16,7 @@ class ClinicLanguageWebsite(Website):
     def _login_redirect(self, uid, redirect=None):
         """A client who logs in sees the site in their own language, not the last visitor's."""
         url = super()._login_redirect(uid, redirect=redirect)
+        # The request may still be the public user's, who reads no user.
         user = request.env["res.users"].sudo().browse(uid)
         website_langs = request.website.language_ids.mapped("code")
         if (user._is_internal() or user.lang not in website_langs or not url.startswith("/")
@@ -37,5 +38,6 @@ class ClinicLanguagePortal(CustomerPortal):
         """The client's language: the portal, the e-mails and the reminders follow it."""
         if lang not in request.website.language_ids.mapped("code"):
             return request.redirect("/my/account?lang_error=1")
-        request.env.user.sudo().lang = lang
+        # A user may write their own language (res.users SELF_WRITEABLE_FIELDS).
+        request.env.user.lang = lang
         return request.redirect(lang_url(lang, "/my/account"))

@@ -18,7 +18,7 @@ class ClinicPaymentPortal(ClinicPortal, PaymentPortal):
     @http.route("/my/appointments/<int:event_id>/pay", type="http", auth="user", website=True,
                 methods=["GET"])
     def clinic_appointment_pay(self, event_id, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         if event_sudo._clinic_payment_refusal():
             return request.redirect(event_sudo._clinic_portal_url())
         return request.render("clinic_portal.portal_appointment_pay",
@@ -56,7 +56,7 @@ class ClinicPaymentPortal(ClinicPortal, PaymentPortal):
         :raise ValidationError: not the user's appointment, or it cannot be paid now
         """
         try:
-            event_sudo = self._appointment_check_access(event_id)
+            event_sudo = self._document_check_access("calendar.event", event_id)
         except (AccessError, MissingError):
             raise ValidationError(request.env._("This appointment does not exist.")) from None
         self._validate_transaction_kwargs(kwargs)
@@ -87,7 +87,7 @@ class ClinicPaymentPortal(ClinicPortal, PaymentPortal):
                 website=True, methods=["POST"])
     def clinic_appointment_release(self, event_id, **kw):
         """The patient gives back the time held for them, to choose another."""
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         try:
             event_sudo._clinic_release_by_patient()
         except UserError as exc:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools.misc import babel_locale_parse
 
@@ -20,6 +21,16 @@ from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_date, parse_id, parse_int, parse_start
 from .language import lang_url
+
+# The client portal's documents, each with the field naming the client it belongs to: the
+# record rules of the portal group give a client these alone, and the gate checks it again.
+CLINIC_DOCUMENTS = {
+    "calendar.event": "clinic_patient_id",
+    "clinic.course.enrollment": "partner_id",
+    "clinic.course.seat": "partner_id",
+    "clinic.treatment.plan": "partner_id",
+    "clinic.treatment.plan.line": "partner_id",
+}
 
 # The constants the templates compare with, by name (a module can't enter a QWeb context).
 TEMPLATE_CONST = SimpleNamespace(
@@ -47,50 +58,65 @@ def phone_links(text, phone):
 class ClinicPortal(CustomerPortal):
     """The client portal's appointments: list, detail, book, reschedule, cancel.
 
-    Every route that reads an appointment goes through ``_appointment_check_access``; routes
-    parse the request, call the models, render. The models check every rule.
+    Every route that reads a client's document (an appointment, an enrollment, a seat, a
+    treatment plan or one of its lines) goes through ``_document_check_access``, and every list
+    of them through ``_documents_search``; routes parse the request, call the models, render.
+    The models check every rule.
     """
 
     # ------------------------------------------------------------------------------------
     # The gate, the policy and the page values
     # ------------------------------------------------------------------------------------
-    def _appointment_check_access(self, event_id, access_token=None):
-        """The appointment ``event_id`` as superuser, if the current user is its patient
-        (record rule) or ``access_token`` is its portal token.
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        """The client's document ``document_id`` of ``model_name`` as superuser, if the
+        current user may read it (record rule) and is its client, or ``access_token`` is its
+        portal token (appointments only); core's check for any other model.
 
-        :raise MissingError: no such appointment, or the client portal is closed
+        :raise MissingError: no such document, or the client portal is closed
         :raise AccessError: not the user's, and no valid token
         """
-        event = request.env["calendar.event"].with_context(active_test=False).browse(event_id)
-        event_sudo = event.sudo().exists()
-        if not event_sudo.clinic_patient_id or not self._clinic_policy().enabled:
-            raise MissingError(request.env._("This appointment does not exist."))
+        owner = CLINIC_DOCUMENTS.get(model_name)
+        if not owner:
+            return super()._document_check_access(model_name, document_id, access_token)
+        document = self._clinic_documents(model_name).browse(document_id)
+        document_sudo = document.sudo().exists()
+        if not document_sudo[owner] or not self._clinic_policy().enabled:
+            raise MissingError(request.env._("This document does not exist."))
         try:
-            event.check_access("read")
-            if event_sudo.clinic_patient_id != request.env.user.partner_id:
-                raise AccessError(request.env._("This appointment is not yours."))
+            document.check_access("read")
+            if document_sudo[owner] != request.env.user.partner_id:
+                raise AccessError(request.env._("This document is not yours."))
         except AccessError:
-            if not event_sudo._clinic_portal_token_matches(access_token):
+            if model_name != "calendar.event" \
+                    or not document_sudo._clinic_portal_token_matches(access_token):
                 raise
-        return event_sudo
+        return document_sudo
 
-    def _appointment_or_404(self, event_id, access_token=None):
+    def _document_or_404(self, model_name, document_id, access_token=None):
         try:
-            return self._appointment_check_access(event_id, access_token)
+            return self._document_check_access(model_name, document_id, access_token)
         except (AccessError, MissingError) as exc:
             raise NotFound() from exc
 
-    def _appointments_search(self, domain, order, limit=None):
-        """The user's appointments matching ``domain``, as superuser for rendering.
+    def _documents_search(self, model_name, domain, order=None, limit=None):
+        """The user's documents of ``model_name`` matching ``domain``, as superuser for
+        rendering.
 
         The list counterpart of the gate: searched as the portal user, so the record rule
-        keeps it to the patient's own appointments; nothing when the portal is closed.
+        keeps it to the client's own documents; nothing when the portal is closed.
         """
+        documents = self._clinic_documents(model_name)
         if not self._clinic_policy().enabled:
-            return request.env["calendar.event"].sudo()
-        own = [("clinic_patient_id", "=", request.env.user.partner_id.id)]
-        return request.env["calendar.event"].with_context(active_test=False).search(
-            own + domain, order=order, limit=limit).sudo()
+            return documents.sudo()
+        own = Domain(CLINIC_DOCUMENTS[model_name], "=", request.env.user.partner_id.id)
+        return documents.search(own & Domain(domain), order=order, limit=limit).sudo()
+
+    def _clinic_documents(self, model_name):
+        documents = request.env[model_name]
+        if model_name == "calendar.event":
+            # A cancelled appointment is archived, and still the patient's to see.
+            documents = documents.with_context(active_test=False)
+        return documents
 
     def _clinic_policy(self):
         return request.env.company._clinic_portal_policy()
@@ -98,8 +124,9 @@ class ClinicPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "clinic_appointment_count" in counters:
-            values["clinic_appointment_count"] = len(self._appointments_search(
-                [("active", "=", True), ("stop", ">", fields.Datetime.now())], "id"))
+            values["clinic_appointment_count"] = len(self._documents_search(
+                "calendar.event", [("active", "=", True), ("stop", ">", fields.Datetime.now())],
+                "id"))
         return values
 
     def _clinic_adopt_browser_tz(self, partner):
@@ -168,17 +195,18 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/appointments", type="http", auth="user", website=True)
     def clinic_appointments(self, **kw):
         now = fields.Datetime.now()
-        upcoming = self._appointments_search([("active", "=", True), ("stop", ">", now)],
-                                             "start asc")
-        past = self._appointments_search(["|", ("active", "=", False), ("stop", "<=", now)],
-                                         "start desc", limit=50)
+        upcoming = self._documents_search(
+            "calendar.event", [("active", "=", True), ("stop", ">", now)], "start asc")
+        past = self._documents_search(
+            "calendar.event", ["|", ("active", "=", False), ("stop", "<=", now)], "start desc",
+            limit=50)
         return request.render("clinic_portal.portal_my_appointments", self._clinic_values(
             upcoming=upcoming, past=past))
 
     @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True)
     def clinic_appointment(self, event_id, access_token=None, message=None, **kw):
         try:
-            event_sudo = self._appointment_check_access(event_id, access_token)
+            event_sudo = self._document_check_access("calendar.event", event_id, access_token)
         except (AccessError, MissingError) as exc:
             if request.env.user._is_public():
                 # Whatever the id: a visitor learns nothing, a patient logs in and lands on it.
@@ -200,7 +228,7 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
                 website=True, methods=["GET"])
     def clinic_reschedule(self, event_id, page=0, day=None, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_choose(service=event_sudo.clinic_product_id.id,
                                    staff=event_sudo.user_id.id, page=page, day=day,
                                    event=event_sudo)
@@ -389,7 +417,7 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
                 website=True, methods=["POST"])
     def clinic_reschedule_submit(self, event_id, start=None, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         try:
             when = parse_start(start)
             if not when:
@@ -404,14 +432,14 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/appointments/<int:event_id>/reschedule/confirm", type="http",
                 auth="user", website=True, methods=["GET"])
     def clinic_reschedule_confirm(self, event_id, start=None, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_confirm_page(event_sudo.clinic_product_id.id, event_sudo.user_id.id,
                                          start, event=event_sudo)
 
     @http.route("/my/appointments/<int:event_id>/cancel", type="http", auth="user",
                 website=True, methods=["POST"])
     def clinic_cancel_submit(self, event_id, reason=None, **kw):
-        event_sudo = self._appointment_or_404(event_id)
+        event_sudo = self._document_or_404("calendar.event", event_id)
         try:
             event_sudo._clinic_cancel(reason, self._clinic_policy())
         except UserError as exc:

@@ -1,7 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from .. import const
@@ -13,21 +13,30 @@ class ClinicPlanPortal(ClinicPortal):
     """Booking the sessions of the patient's treatment plan: the booking pages with a
     ``plan_line`` parameter instead of ``service``.
 
-    The plan line is read as superuser only after checking it is the patient's
-    (``clinic.availability._plan_line``): another patient's line is as unknown as a missing
-    one. No payment is taken; every other booking rule applies (``clinic.booking``).
+    The plan line is read as superuser only after checking it is the patient's (the portal's
+    gate, then ``clinic.availability._plan_line``): another patient's line is as unknown as a
+    missing one. No payment is taken; every other booking rule applies (``clinic.booking``).
     """
 
     def _clinic_plan_line_of(self, event, plan_line):
         """The plan line the pages book: the appointment's when rescheduling one, else the
         ``plan_line`` parameter's (empty when it is not the patient's to book now); None
-        when the pages book a service of the price list."""
+        when the pages book a service of the price list, or show the portal closed."""
         if event:
-            return event.sudo().clinic_plan_line_id or None
-        if plan_line is None:
+            return event.clinic_plan_line_id or None
+        if plan_line is None or not self._clinic_policy().enabled:
             return None
-        return request.env["clinic.availability.engine"]._plan_line(
-            request.env.user.partner_id, parse_id(plan_line))
+        line = self._clinic_plan_line_or_none(plan_line)
+        return line and request.env["clinic.availability.engine"]._plan_line(
+            request.env.user.partner_id, line.id)
+
+    def _clinic_plan_line_or_none(self, plan_line):
+        """The plan line of the ``plan_line`` parameter as superuser if it is the user's,
+        else none (an empty recordset)."""
+        try:
+            return self._document_check_access("clinic.treatment.plan.line", parse_id(plan_line))
+        except (AccessError, MissingError):
+            return request.env["clinic.treatment.plan.line"]
 
     def _clinic_values(self, **values):
         return super()._clinic_values(plan_left=self._clinic_plan_left_label, **values)
@@ -127,7 +136,7 @@ class ClinicPlanPortal(ClinicPortal):
         if plan_line is None:
             return super().clinic_book_submit(service=service, staff=staff, start=start, **kw)
         partner = request.env.user.partner_id
-        line = request.env["clinic.treatment.plan.line"].sudo().browse(parse_id(plan_line))
+        line = self._clinic_plan_line_or_none(plan_line)
         try:
             staff_user, when = self._clinic_submitted(staff, start, request.env._(
                 "This staff member cannot be booked for this session of your plan."))

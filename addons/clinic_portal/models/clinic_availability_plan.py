@@ -24,16 +24,19 @@ class ClinicAvailability(models.AbstractModel):
     @api.model
     def _plan_lines(self, partner):
         """The lines of ``partner``'s treatment plans they may book a session of now: of an
-        active plan valid today, with sessions left; as superuser (portal users have no
-        access to plans), empty unless the clinic books plans."""
-        lines = self.env["clinic.treatment.plan.line"].sudo()
+        active plan valid today, with sessions left; empty unless the clinic books plans.
+
+        Searched as the current user, so a portal user finds their own lines alone (record
+        rule); returned as superuser, as the portal's gate returns a line.
+        """
+        lines = self.env["clinic.treatment.plan.line"]
         if not self.env.company._clinic_portal_policy().books_plans:
             return lines
         lines = lines.search([
             ("partner_id", "=", partner.id),
             ("plan_id.state", "=", const.PLAN_ACTIVE),
             ("plan_id.company_id", "=", self.env.company._clinic_portal_policy().company_id),
-        ], order="plan_id, sequence, id")
+        ], order="plan_id, sequence, id").sudo()
         return lines.filtered(lambda line: line.plan_id._is_bookable_now()
                               and line.sessions_left > 0)
 
@@ -45,10 +48,11 @@ class ClinicAvailability(models.AbstractModel):
 
     @api.model
     def _plan_staff(self, partner, line, policy):
-        """Staff ``partner`` may book a session of ``line`` with: those bookable for its
-        service (treating team included) and, with "Restrict plan sessions to the plan's
-        staff", only the line's staff when it names any."""
+        """Staff ``partner`` may book a session of ``line`` (as superuser, as the portal's
+        gate returns it) with: those bookable for its service (treating team included) and,
+        with "Restrict plan sessions to the plan's staff", only the line's staff when it names
+        any."""
         staff = self._staff(partner, line.product_id, policy)
         if policy.plan_staff_only and line.staff_user_ids:
-            staff &= line.sudo().staff_user_ids
+            staff &= line.staff_user_ids
         return staff

@@ -44,7 +44,10 @@ class ClinicBookingEngine(models.AbstractModel):
         product, offer = self._check_service(partner, product, policy)
         return BookingRequest(
             purpose=const.PURPOSE_SERVICE, policy=policy, partner=partner, product=product,
-            start=start, staff=self._candidates(partner, product, staff_user, policy),
+            start=start, staff=self._candidates(
+                self.env["clinic.availability.engine"]._staff(partner, product, policy),
+                staff_user, self.env._("This staff member cannot be booked for this service."),
+                self.env._("No staff member can be booked for this service.")),
             payment=offer["payment"], offer=offer,
             card=self._guarantee_card(partner, offer, policy))
 
@@ -66,7 +69,11 @@ class ClinicBookingEngine(models.AbstractModel):
         return BookingRequest(
             purpose=const.PURPOSE_PLAN_SESSION, policy=policy, partner=partner,
             product=line.product_id, start=start, plan_line=line,
-            staff=self._plan_candidates(partner, line, staff_user, policy))
+            staff=self._candidates(
+                self.env["clinic.availability.engine"]._plan_staff(partner, line, policy),
+                staff_user,
+                self.env._("This staff member cannot be booked for this session of your plan."),
+                self.env._("No staff member can be booked for this session of your plan.")))
 
     @api.model
     def _reschedule_request(self, event, start, policy):
@@ -252,17 +259,16 @@ class ClinicBookingEngine(models.AbstractModel):
             journal.company_id.id, partner.id, offer["price"], currency_id=offer["currency_id"]))
 
     @api.model
-    def _candidates(self, partner, product, staff_user, policy):
-        """The staff the booking may go to: ``staff_user`` if allowed, else all allowed."""
-        candidates = self.env["clinic.availability.engine"]._staff(partner, product, policy)
+    def _candidates(self, allowed, staff_user, refused, missing):
+        """The staff a booking may go to: ``staff_user`` if among ``allowed``, else all of
+        them; ``refused`` and ``missing`` are the messages when it is not, or nobody is."""
         if staff_user:
-            if staff_user.sudo() not in candidates:
-                raise UserError(self.env._(
-                    "This staff member cannot be booked for this service."))
-            candidates = staff_user.sudo()
-        if not candidates:
-            raise UserError(self.env._("No staff member can be booked for this service."))
-        return candidates
+            if staff_user.sudo() not in allowed:
+                raise UserError(refused)
+            allowed = staff_user.sudo()
+        if not allowed:
+            raise UserError(missing)
+        return allowed
 
     @api.model
     def _check_staff_still_bookable(self, partner, product, staff_user, policy):
@@ -298,21 +304,6 @@ class ClinicBookingEngine(models.AbstractModel):
                 "Treatment plan %(plan)s is not open for booking now. %(contact)s",
                 plan=line.plan_id.name, contact=self._contact_message(policy)))
         return line
-
-    @api.model
-    def _plan_candidates(self, partner, line, staff_user, policy):
-        """The staff a session of ``line`` may go to: ``staff_user`` if allowed, else all
-        allowed."""
-        candidates = self.env["clinic.availability.engine"]._plan_staff(partner, line, policy)
-        if staff_user:
-            if staff_user.sudo() not in candidates:
-                raise UserError(self.env._(
-                    "This staff member cannot be booked for this session of your plan."))
-            candidates = staff_user.sudo()
-        if not candidates:
-            raise UserError(self.env._(
-                "No staff member can be booked for this session of your plan."))
-        return candidates
 
     @api.model
     def _check_plan_still_bookable(self, partner, plan_line, staff_user, policy):

@@ -15,8 +15,9 @@ class ClinicMeetingFull(UserError):
 class ClinicCourseEnrollment(models.Model):
     """A client enrolled in a group of a course, and the make-up sessions they book.
 
-    Make-up sessions are booked and cancelled here, as superuser, for the client the portal
-    found the enrollment of; every rule is checked here, whatever the pages showed.
+    Make-up sessions are booked and cancelled here on the enrollment as the portal's gate
+    returns it, as superuser (other groups' meetings and seats are read and written); every
+    rule is checked here, whatever the pages showed.
     """
 
     _name = "clinic.course.enrollment"
@@ -65,6 +66,7 @@ class ClinicCourseEnrollment(models.Model):
     @api.depends("makeup_used", "company_id")
     def _compute_makeup_left(self):
         for enrollment in self:
+            # A portal setting, which clients reading their enrollment do not read.
             allowance = enrollment.company_id.sudo().clinic_portal_makeup_sessions
             enrollment.makeup_left = courses.makeup_left(allowance, enrollment.makeup_used)
 
@@ -114,8 +116,8 @@ class ClinicCourseEnrollment(models.Model):
         self.ensure_one()
         first, after = self._makeup_bounds(policy)
         if first >= after:
-            return self.env["calendar.event"].sudo()
-        meetings = self.env["calendar.event"].sudo().search([
+            return self.env["calendar.event"]
+        meetings = self.env["calendar.event"].search([
             ("clinic_course_id.product_id", "=", self.course_id.product_id.id),
             ("clinic_course_id.company_id", "=", self.course_id.company_id.id),
             ("clinic_course_id", "!=", self.course_id.id),
@@ -149,8 +151,8 @@ class ClinicCourseEnrollment(models.Model):
 
     def _makeup_meeting(self, meeting_id):
         """The meeting a client chose for a make-up, by its id from the page: any id, which
-        ``_book_makeup`` then checks is one offered to this enrollment."""
-        return self.env["calendar.event"].sudo().browse(meeting_id or 0)
+        ``_makeup_request`` then checks is one offered to this enrollment."""
+        return self.env["calendar.event"].browse(meeting_id or 0)
 
     def _makeup_request(self, meeting, policy):
         """Booking a seat for this enrollment's client in ``meeting`` of another group, as a
@@ -159,16 +161,15 @@ class ClinicCourseEnrollment(models.Model):
         :raises UserError: a clear message
         """
         self.ensure_one()
-        enrollment = self.sudo()
-        enrollment._check_makeup_open(policy)
-        meeting = meeting.sudo().exists()
-        if not meeting or meeting not in enrollment._makeup_candidates(meeting, policy):
-            raise UserError(enrollment._makeup_refusal(meeting, policy))
+        self._check_makeup_open(policy)
+        meeting = meeting.exists()
+        if not meeting or meeting not in self._makeup_candidates(meeting, policy):
+            raise UserError(self._makeup_refusal(meeting, policy))
         return BookingRequest(
-            purpose=const.PURPOSE_MAKEUP, policy=policy, partner=enrollment.partner_id,
+            purpose=const.PURPOSE_MAKEUP, policy=policy, partner=self.partner_id,
             product=meeting.clinic_course_id.product_id,
             start=slots.from_naive_utc(meeting.start), staff=self.env["res.users"],
-            meeting=meeting, enrollment=enrollment)
+            meeting=meeting, enrollment=self)
 
     def _makeup_seat_number(self, meeting, policy):
         """The number of a free seat of ``meeting`` for a make-up of this enrollment, counted
@@ -187,7 +188,7 @@ class ClinicCourseEnrollment(models.Model):
 
         :returns: the new seat (sudo)
         """
-        seat = self.env["clinic.course.seat"].sudo()._seat(
+        seat = self.env["clinic.course.seat"]._seat(
             meeting, self, const.SEAT_MAKEUP, seat_no=seat_no)
         meeting.message_post(
             body=self.env._("%(client)s booked a make-up session from the client portal.",
@@ -273,7 +274,6 @@ class ClinicCourseEnrollment(models.Model):
         :raises UserError: a clear message; nothing is changed
         """
         self.ensure_one()
-        seat = seat.sudo()
         if seat.enrollment_id != self:
             raise UserError(self.env._("This make-up session does not exist."))
         refusal = self._makeup_cancel_refusal(seat, policy)

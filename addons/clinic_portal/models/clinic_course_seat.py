@@ -66,6 +66,7 @@ class ClinicCourseSeat(models.Model):
     def _next_seat_no(self, meeting_id, vals_list):
         """The lowest free number of the meeting, or one past its capacity when it is full
         (which the database refuses)."""
+        # Every seat of the meeting holds its number, whoever may read it.
         meeting = self.env["calendar.event"].sudo().browse(meeting_id)
         taken = self.sudo().search([("meeting_id", "=", meeting_id),
                                     ("seat_no", ">", 0)]).mapped("seat_no") + [

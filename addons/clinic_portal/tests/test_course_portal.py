@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .course_common import CourseSetup
@@ -87,11 +88,40 @@ class TestCoursePortal(CourseSetup, HttpCase):
         self.assertEqual(self._post("/my/courses/seats/999999999/cancel").status_code, 404)
         self.assertEqual(seat.state, "booked")
 
+    def test_a_cancelled_enrollment_and_its_seats_are_not_found(self):
+        seat = self._book_makeup(self._meetings(self.group_b)[1])
+        self.enrollment.state = "cancelled"
+        self.assertEqual(self.url_open(
+            f"/my/courses/{self.enrollment.id}/makeup").status_code, 404)
+        self.assertEqual(self._post(f"/my/courses/seats/{seat.id}/cancel").status_code, 404)
+        self.assertEqual(seat.state, "booked")
+
+    def test_a_client_reads_their_own_enrollments_and_seats_alone(self):
+        env = self.env(user=self.patient_user)
+        self.assertEqual(env["clinic.course.enrollment"].search([]), self.enrollment)
+        self.assertEqual(env["clinic.course.seat"].search([]), self.enrollment.seat_ids)
+        self.assertFalse(env["clinic.course.seat"].search(
+            [("enrollment_id", "=", self.other_enrollment.id)]))
+        for record in (self.other_enrollment, self.other_enrollment.seat_ids[0]):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                env[record._name].browse(record.id).read(["state"])
+        with self.assertRaises(AccessError):
+            self.enrollment.with_user(self.patient_user).write({"state": "done"})
+
     def test_a_closed_portal_has_no_course_pages(self):
         self.company.sudo().clinic_portal_enabled = False
         self.assertEqual(self.url_open("/my/courses").status_code, 404)
         self.assertEqual(self.url_open(
             f"/my/courses/{self.enrollment.id}/makeup").status_code, 404)
+
+    def test_a_closed_portal_cancels_no_makeup(self):
+        seat = self._book_makeup(self._meetings(self.group_b)[1])
+        csrf = self._csrf()
+        self.company.sudo().clinic_portal_enabled = False
+        response = self.url_open(f"/my/courses/seats/{seat.id}/cancel",
+                                 data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(seat.state, "booked")
 
 
 @tagged("post_install", "-at_install")

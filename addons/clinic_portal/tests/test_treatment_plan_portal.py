@@ -1,6 +1,7 @@
 import re
 from datetime import UTC
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
@@ -121,6 +122,29 @@ class TestTreatmentPlanPortal(PlanSetup, HttpCase):
         self.assertNotIn(theirs.name, response.text)
         self.assertFalse(self.env["calendar.event"].search(
             [("clinic_plan_line_id", "=", theirs.line_ids.id)]))
+
+    def test_a_patient_reads_their_own_plans_and_plan_lines_alone(self):
+        theirs = self._make_plan(self.env, self.other, self.physio, 5)
+        env = self.env(user=self.patient_user)
+        self.assertEqual(env["clinic.treatment.plan"].search([]), self.plan)
+        self.assertEqual(env["clinic.treatment.plan.line"].search([]), self.line)
+        for record in (theirs, theirs.line_ids):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                env[record._name].browse(record.id).read(["partner_id"])
+        with self.assertRaises(AccessError):
+            self.line.with_user(self.patient_user).write({"sessions": 3})
+
+    def test_a_closed_portal_shows_closed_whatever_the_plan_line(self):
+        start = format_start(self._free_start())
+        self._settings(enabled=False)
+        for url in (f"/my/appointments/book?plan_line={self.line.id}",
+                    f"/my/appointments/book/confirm?plan_line={self.line.id}&staff=any"
+                    f"&start={start}"):
+            with self.subTest(url=url):
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("The client portal is closed", response.text)
+                self.assertNotIn("o_clinic_error", response.text)
 
     def test_a_taken_time_goes_back_to_the_sessions_times(self):
         start = self._free_start()
