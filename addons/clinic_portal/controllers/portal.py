@@ -20,6 +20,7 @@ from .. import const
 from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_date, parse_id, parse_int, parse_start
+from .booking_choice import BookingChoice
 from .language import lang_url
 
 # The client portal's documents, each with the field naming the client it belongs to: the
@@ -222,41 +223,63 @@ class ClinicPortal(CustomerPortal):
     # Booking: service, staff, day, time, confirm
     # ------------------------------------------------------------------------------------
     @http.route("/my/appointments/book", type="http", auth="user", website=True)
-    def clinic_book(self, service=None, staff=None, page=0, day=None, **kw):
-        return self._clinic_choose(service=service, staff=staff, page=page, day=day)
+    def clinic_book(self, staff=None, page=0, day=None, **kw):
+        return self._clinic_choose(self._clinic_choice_params(kw), staff=staff, page=page,
+                                   day=day)
 
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
                 website=True, methods=["GET"])
     def clinic_reschedule(self, event_id, page=0, day=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
-        return self._clinic_choose(service=event_sudo.clinic_product_id.id,
-                                   staff=event_sudo.user_id.id, page=page, day=day,
+        return self._clinic_choose({}, staff=event_sudo.user_id.id, page=page, day=day,
                                    event=event_sudo)
 
-    def _clinic_choose(self, service=None, staff=None, page=0, day=None, event=None,
-                       error=None):
+    def _clinic_choice_params(self, params):
+        """The parameters of a request that name what the pages book: ``service``."""
+        return {"service": params["service"]} if params.get("service") else {}
+
+    def _clinic_choice(self, params, event=None):
+        """What the pages book: the service named by ``params`` (see
+        ``_clinic_choice_params``), or the one of the appointment they reschedule.
+
+        :returns: a ``BookingChoice``, or None when nothing is chosen yet
+        :raises UserError: a choice the patient cannot book
+        """
+        service = event.clinic_product_id.id if event else params.get("service")
+        if not service:
+            return None
         availability = request.env["clinic.availability.engine"]
+        partner = request.env.user.partner_id
+        product, offer = availability._service(partner, parse_id(service))
+        if not offer:
+            raise UserError(request.env._("This service cannot be booked in the client portal."))
+        return BookingChoice(
+            product=product, offer=offer, params={"service": product.id},
+            staff_list=availability._staff(partner, product, self._clinic_policy()),
+            staff_error=request.env._("This staff member cannot be booked for this service."))
+
+    def _clinic_choose(self, params, staff=None, page=0, day=None, event=None, error=None):
         partner = request.env.user.partner_id
         values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
-        if not service:
+        try:
+            choice = self._clinic_choice(params, event)
+        except UserError as exc:
+            values["error"] = exc.args[0]
+            choice = None
+        if not choice:
             return request.render("clinic_portal.portal_book",
                                   self._clinic_service_list(partner, values, event))
-        product, offer = availability._service(partner, parse_id(service))
-        if not offer:
-            values["error"] = request.env._("This service cannot be booked in the client portal.")
-            return request.render("clinic_portal.portal_book",
-                                  self._clinic_service_list(partner, values, event))
-        values.update(self._clinic_staff_step(partner, product, offer, event))
+        values.update(self._clinic_staff_step(partner, choice, event))
         if not staff or values["blockers"] or not values["payment_possible"]:
             return request.render("clinic_portal.portal_book", values)
-        chosen = self._clinic_chosen_staff(values["staff_list"], staff)
+        chosen = self._clinic_chosen_staff(choice.staff_list, staff)
         if not chosen:
-            values["error"] = request.env._(
-                "This staff member cannot be booked for this service.")
+            values["error"] = choice.staff_error
             return request.render("clinic_portal.portal_book", values)
-        values.update(self._clinic_days_step(partner, product, chosen, staff, page, day, event))
+        values.update(self._clinic_days_step(partner, choice.product, chosen, staff, page, day,
+                                             event))
         return request.render("clinic_portal.portal_book", values)
 
     def _clinic_service_list(self, partner, values, event):
@@ -269,17 +292,16 @@ class ClinicPortal(CustomerPortal):
                 for product, _offer in services})
         return values
 
-    def _clinic_staff_step(self, partner, product, offer, event):
-        policy, engine = self._clinic_policy(), request.env["clinic.booking.engine"]
+    def _clinic_staff_step(self, partner, choice, event):
+        # Rescheduling keeps the payment made at booking; a plan session pays nothing.
+        possible = bool(event) or not choice.offer or request.env[
+            "clinic.booking.engine"]._payment_possible(
+                partner, choice.product, choice.offer, self._clinic_policy())
         return {
-            "step": const.STEP_STAFF, "product": product, "offer": offer,
-            "payment": offer["payment"],
-            # Rescheduling keeps the payment made at booking.
-            "payment_possible": bool(event) or engine._payment_possible(
-                partner, product, offer, policy),
-            "staff_list": request.env["clinic.availability.engine"]._staff(
-                partner, product, policy),
-            **self._clinic_blockers(partner, product, event),
+            "step": const.STEP_STAFF, "product": choice.product, "offer": choice.offer,
+            "plan_line": choice.plan_line, "payment": choice.payment,
+            "payment_possible": possible, "staff_list": choice.staff_list,
+            **self._clinic_blockers(partner, choice.product, event),
         }
 
     def _clinic_chosen_staff(self, candidates, staff):
@@ -320,31 +342,35 @@ class ClinicPortal(CustomerPortal):
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["GET"])
-    def clinic_book_confirm(self, service=None, staff=None, start=None, **kw):
-        return self._clinic_confirm_page(service, staff, start)
+    def clinic_book_confirm(self, staff=None, start=None, **kw):
+        return self._clinic_confirm_page(self._clinic_choice_params(kw), staff, start)
 
-    def _clinic_confirm_page(self, service, staff, start, event=None):
-        availability = request.env["clinic.availability.engine"]
+    def _clinic_confirm_page(self, params, staff, start, event=None):
         partner = request.env.user.partner_id
         values = self._clinic_values(step=const.STEP_CONFIRM, event=event)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
-        product, offer = availability._service(partner, parse_id(service))
-        if not offer:
-            raise NotFound()
+        policy = values["policy"]
         try:
+            choice = self._clinic_choice(params, event)
+            if not choice:
+                raise NotFound()
             staff_user, when = self._clinic_confirm_time(
-                partner, product, availability._staff(partner, product, values["policy"]),
-                staff, start, values["policy"])
+                partner, choice.product, choice.staff_list, staff, start, policy)
         except UserError as exc:
-            return self._clinic_refused(exc, service, staff, start, event=event)
-        values.update(product=product, offer=offer, staff=staff or const.ANY_STAFF,
-                      staff_user=staff_user, start=when,
-                      payment=const.PAYMENT_NONE if event else offer["payment"],
-                      balance_pays=not event and partner._clinic_balance_pays(
-                          product, offer, values["policy"]),
-                      **self._clinic_blockers(partner, product, event))
+            return self._clinic_refused(exc, params, staff, start, event=event)
+        values.update(product=choice.product, offer=choice.offer, plan_line=choice.plan_line,
+                      staff=staff or const.ANY_STAFF, staff_user=staff_user, start=when,
+                      payment=const.PAYMENT_NONE if event else choice.payment,
+                      balance_pays=not event and bool(choice.offer)
+                      and partner._clinic_balance_pays(choice.product, choice.offer, policy),
+                      **self._clinic_confirm_values(choice, event),
+                      **self._clinic_blockers(partner, choice.product, event))
         return request.render("clinic_portal.portal_book_confirm", values)
+
+    def _clinic_confirm_values(self, choice, event):
+        """Hook: what else the confirm page of ``choice`` shows."""
+        return {}
 
     def _clinic_confirm_time(self, partner, product, staff_list, staff, start, policy):
         """``(staff user, aware start)`` the confirm page shows: the chosen staff member, or
@@ -381,6 +407,7 @@ class ClinicPortal(CustomerPortal):
         """
         staff_user = request.env["res.users"]
         if staff and staff != const.ANY_STAFF:
+            # Portal users read no user: the staff member is checked by the booking engine.
             staff_user = staff_user.sudo().browse(parse_id(staff)).exists()
             if not staff_user:
                 raise UserError(staff_error)
@@ -389,26 +416,34 @@ class ClinicPortal(CustomerPortal):
             raise UserError(request.env._("Choose a time from the list."))
         return staff_user, when
 
+    def _clinic_request(self, params, staff, start):
+        """The booking request (``services.booking.BookingRequest``) of a submitted booking
+        form: a service of the price list.
+
+        :raises UserError: a clear message
+        """
+        staff_user, when = self._clinic_submitted(staff, start, request.env._(
+            "This staff member cannot be booked for this service."))
+        engine = request.env["clinic.booking.engine"]
+        product = request.env["product.product"].browse(parse_id(params.get("service")))
+        return engine._service_request(request.env.user.partner_id, product, when,
+                                       self._clinic_policy(), staff_user=staff_user)
+
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["POST"])
-    def clinic_book_submit(self, service=None, staff=None, start=None, **kw):
-        partner = request.env.user.partner_id
-        product = request.env["product.product"].browse(parse_id(service))
+    def clinic_book_submit(self, staff=None, start=None, **kw):
+        params = self._clinic_choice_params(kw)
         try:
-            staff_user, when = self._clinic_submitted(staff, start, request.env._(
-                "This staff member cannot be booked for this service."))
-            engine = request.env["clinic.booking.engine"]
-            event = engine._book(engine._service_request(
-                partner, product, when, self._clinic_policy(), staff_user=staff_user))
+            booking = self._clinic_request(params, staff, start)
+            event = request.env["clinic.booking.engine"]._book(booking)
         except UserError as exc:
-            return self._clinic_refused(exc, service, staff, start)
-        _product, offer = request.env["clinic.availability.engine"]._service(partner, product.id)
+            return self._clinic_refused(exc, params, staff, start)
         # Held while the patient pays, unless paid from the balance; a double submit lands on
         # the same appointment, which a parallel request may have made (not readable here yet).
-        if offer["payment"] == const.PAYMENT_PREPAYMENT and not (
+        if booking.payment == const.PAYMENT_PREPAYMENT and not (
                 event.exists() and event.clinic_paid_from_balance):
             return request.redirect(event._clinic_portal_pay_url(), code=303)
-        if offer["payment"] == const.PAYMENT_GUARANTEE and event._clinic_card_awaited():
+        if booking.payment == const.PAYMENT_GUARANTEE and event._clinic_card_awaited():
             # Held while the patient saves a card; a double submit lands on the same hold.
             return request.redirect(event._clinic_portal_card_url(), code=303)
         return request.redirect(
@@ -424,8 +459,7 @@ class ClinicPortal(CustomerPortal):
                 raise UserError(request.env._("Choose a time from the list."))
             event_sudo._clinic_reschedule(when, self._clinic_policy())
         except UserError as exc:
-            return self._clinic_refused(exc, event_sudo.clinic_product_id.id,
-                                        event_sudo.user_id.id, start, event=event_sudo)
+            return self._clinic_refused(exc, {}, event_sudo.user_id.id, start, event=event_sudo)
         return request.redirect(
             f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_RESCHEDULED}", code=303)
 
@@ -433,8 +467,7 @@ class ClinicPortal(CustomerPortal):
                 auth="user", website=True, methods=["GET"])
     def clinic_reschedule_confirm(self, event_id, start=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
-        return self._clinic_confirm_page(event_sudo.clinic_product_id.id, event_sudo.user_id.id,
-                                         start, event=event_sudo)
+        return self._clinic_confirm_page({}, event_sudo.user_id.id, start, event=event_sudo)
 
     @http.route("/my/appointments/<int:event_id>/cancel", type="http", auth="user",
                 website=True, methods=["POST"])
@@ -471,9 +504,9 @@ class ClinicPortal(CustomerPortal):
         request.session["clinic_form_return"] = lang_url(request.lang.code, back)
         return request.redirect(survey.get_start_url())
 
-    def _clinic_refused(self, exc, service, staff, start, event=None, **choose):
-        """Show why the booking was refused; a taken time goes back to the day's times (with
-        the other parameters of the choice, ``choose``)."""
+    def _clinic_refused(self, exc, params, staff, start, event=None):
+        """Show why the booking was refused; a taken time goes back to the day's times of
+        the same choice (``params``, see ``_clinic_choice_params``)."""
         message = exc.args[0] if exc.args else str(exc)
         when = parse_start(start)
         if isinstance(exc, ClinicSlotTaken) and when:
@@ -484,7 +517,7 @@ class ClinicPortal(CustomerPortal):
             page = min(slots.page_of(day, availability._today(partner),
                                      policy.search_start_days),
                        slots.page_count(policy.search_range_days) - 1)
-            return self._clinic_choose(service=service, staff=staff, event=event, error=message,
-                                       page=page, day=day.isoformat(), **choose)
+            return self._clinic_choose(params, staff=staff, event=event, error=message,
+                                       page=page, day=day.isoformat())
         values = self._clinic_values(step=const.STEP_REFUSED, error=message, event=event)
         return request.render("clinic_portal.portal_book", values)

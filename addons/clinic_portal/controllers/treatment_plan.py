@@ -4,8 +4,8 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
-from .. import const
 from ..services.text import parse_id
+from .booking_choice import BookingChoice
 from .portal import ClinicPortal
 
 
@@ -50,103 +50,53 @@ class ClinicPlanPortal(ClinicPortal):
                              "client portal.")
 
     # ------------------------------------------------------------------------------------
-    # Booking pages: service (with the plan's sessions), staff, day, time, confirm
+    # Booking pages: the plan's sessions beside the services, then the same steps
     # ------------------------------------------------------------------------------------
-    @http.route()
-    def clinic_book(self, service=None, staff=None, page=0, day=None, plan_line=None, **kw):
-        return self._clinic_choose(service=service, staff=staff, page=page, day=day,
-                                   plan_line=plan_line)
+    def _clinic_choice_params(self, params):
+        if params.get("plan_line") is not None:
+            return {"plan_line": params["plan_line"]}
+        return super()._clinic_choice_params(params)
 
-    def _clinic_choose(self, service=None, staff=None, page=0, day=None, event=None,
-                       error=None, plan_line=None):
-        line = self._clinic_plan_line_of(event, plan_line)
+    def _clinic_choice(self, params, event=None):
+        line = self._clinic_plan_line_of(event, params.get("plan_line"))
         if line is None:
-            response = super()._clinic_choose(service=service, staff=staff, page=page,
-                                              day=day, event=event, error=error)
-            if not event and response.qcontext.get("step") == const.STEP_SERVICE \
-                    and response.qcontext.get("booking_open"):
-                response.qcontext["plan_lines"] = request.env[
-                    "clinic.availability.engine"]._plan_lines(
-                    request.env.user.partner_id)
-            return response
+            return super()._clinic_choice(params, event)
         if not line:
-            return self._clinic_choose(error=self._clinic_unknown_plan_line())
-        partner = request.env.user.partner_id
-        values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
-        if not values["booking_open"]:
-            return request.render("clinic_portal.portal_book", values)
-        values.update(self._clinic_plan_staff_step(partner, line, event))
-        if not staff or values["blockers"]:
-            return request.render("clinic_portal.portal_book", values)
-        chosen = self._clinic_chosen_staff(values["staff_list"], staff)
-        if not chosen:
-            values["error"] = request.env._(
-                "This staff member cannot be booked for this session of your plan.")
-            return request.render("clinic_portal.portal_book", values)
-        values.update(self._clinic_days_step(partner, line.product_id, chosen, staff, page,
-                                             day, event))
-        return request.render("clinic_portal.portal_book", values)
-
-    def _clinic_plan_staff_step(self, partner, line, event):
-        product = line.product_id
-        return {
-            "step": const.STEP_STAFF, "product": product, "offer": None, "plan_line": line,
-            # The plan is paid or invoiced as a whole: nothing to pay at booking.
-            "payment": const.PAYMENT_NONE, "payment_possible": True,
-            "staff_list": request.env["clinic.availability.engine"]._plan_staff(
-                partner, line, self._clinic_policy()),
-            **self._clinic_blockers(partner, product, event),
-        }
-
-    @http.route()
-    def clinic_book_confirm(self, service=None, staff=None, start=None, plan_line=None, **kw):
-        return self._clinic_confirm_page(service, staff, start, plan_line=plan_line)
-
-    def _clinic_confirm_page(self, service, staff, start, event=None, plan_line=None):
-        line = self._clinic_plan_line_of(event, plan_line)
-        if line is None:
-            return super()._clinic_confirm_page(service, staff, start, event=event)
-        if not line:
-            return self._clinic_refused(UserError(self._clinic_unknown_plan_line()), None,
-                                        staff, start)
-        partner = request.env.user.partner_id
-        values = self._clinic_values(step=const.STEP_CONFIRM, event=event)
-        if not values["booking_open"]:
-            return request.render("clinic_portal.portal_book", values)
-        policy, product = values["policy"], line.product_id
-        try:
-            staff_user, when = self._clinic_confirm_time(
-                partner, product, request.env["clinic.availability.engine"]._plan_staff(
-                    partner, line, policy), staff, start, policy)
-        except UserError as exc:
-            return self._clinic_refused(exc, None, staff, start, event=event,
-                                        plan_line=line.id)
-        session = event._clinic_plan_session_number() if event else line.sessions_booked + 1
-        values.update(product=product, offer=None, staff=staff or const.ANY_STAFF,
-                      staff_user=staff_user, start=when, payment=const.PAYMENT_NONE,
-                      balance_pays=False, plan_line=line,
-                      plan_session=request.env._(
-                          "Session %(number)s of %(total)s — %(plan)s", number=session,
-                          total=line.sessions, plan=line.plan_id.name),
-                      **self._clinic_blockers(partner, product, event))
-        return request.render("clinic_portal.portal_book_confirm", values)
-
-    @http.route()
-    def clinic_book_submit(self, service=None, staff=None, start=None, plan_line=None, **kw):
-        if plan_line is None:
-            return super().clinic_book_submit(service=service, staff=staff, start=start, **kw)
-        partner = request.env.user.partner_id
-        line = self._clinic_plan_line_or_none(plan_line)
-        try:
-            staff_user, when = self._clinic_submitted(staff, start, request.env._(
+            raise UserError(self._clinic_unknown_plan_line())
+        return BookingChoice(
+            product=line.product_id, params={"plan_line": line.id}, plan_line=line,
+            staff_list=request.env["clinic.availability.engine"]._plan_staff(
+                request.env.user.partner_id, line, self._clinic_policy()),
+            staff_error=request.env._(
                 "This staff member cannot be booked for this session of your plan."))
-            engine = request.env["clinic.booking.engine"]
-            event = engine._book(engine._plan_session_request(
-                partner, line, when, self._clinic_policy(), staff_user=staff_user))
-        except UserError as exc:
-            return self._clinic_refused(exc, None, staff, start, plan_line=plan_line)
-        return request.redirect(
-            f"{event._clinic_portal_url()}?message={const.MESSAGE_BOOKED}", code=303)
+
+    def _clinic_service_list(self, partner, values, event):
+        values = super()._clinic_service_list(partner, values, event)
+        if not event:
+            values["plan_lines"] = request.env["clinic.availability.engine"]._plan_lines(
+                partner)
+        return values
+
+    def _clinic_confirm_values(self, choice, event):
+        values = super()._clinic_confirm_values(choice, event)
+        line = choice.plan_line
+        if line:
+            session = event._clinic_plan_session_number() if event else line.sessions_booked + 1
+            values["plan_session"] = request.env._(
+                "Session %(number)s of %(total)s — %(plan)s", number=session,
+                total=line.sessions, plan=line.plan_id.name)
+        return values
+
+    def _clinic_request(self, params, staff, start):
+        """A submitted session of the patient's plan; a service otherwise."""
+        if "plan_line" not in params:
+            return super()._clinic_request(params, staff, start)
+        line = self._clinic_plan_line_or_none(params["plan_line"])
+        staff_user, when = self._clinic_submitted(staff, start, request.env._(
+            "This staff member cannot be booked for this session of your plan."))
+        engine = request.env["clinic.booking.engine"]
+        return engine._plan_session_request(request.env.user.partner_id, line, when,
+                                            self._clinic_policy(), staff_user=staff_user)
 
     @http.route()
     def clinic_form_start(self, survey_id, service=None, plan_line=None, **kw):

@@ -149,7 +149,13 @@ def our_routes(env):
                     takes_kw = True
                 elif parameter.name != "self" and parameter.name not in rule.arguments:
                     names.add(parameter.name)
-            names.update(READS.findall(inspect.getsource(original)))
+            source = inspect.getsource(original)
+            names.update(READS.findall(source))
+            # The booking pages read what they book (service, plan_line) in one helper.
+            if "_clinic_choice_params" in source:
+                names.update(*(READS.findall(inspect.getsource(vars(cls)["_clinic_choice_params"]))
+                               for cls in type(method.__self__).mro()
+                               if "_clinic_choice_params" in vars(cls)))
         kind = rule.endpoint.routing["type"]
         # A JSON-RPC call is a POST whatever the route accepts.
         methods = ["POST"] if kind == "jsonrpc" else sorted(
