@@ -135,6 +135,7 @@ class ClinicPortal(CustomerPortal):
         at a first login), so that times are not shown in UTC."""
         browser_tz = request.cookies.get("tz")
         if not partner.tz and browser_tz in pytz.all_timezones_set:
+            # A portal user may not write their contact; the value is a valid zone name.
             partner.sudo().tz = browser_tz
 
     def _clinic_values(self, **values):

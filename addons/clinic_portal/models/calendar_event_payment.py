@@ -129,14 +129,19 @@ class CalendarEvent(models.Model):
         self.clinic_invoice_id = self.clinic_invoice_id or self._clinic_draft_invoice(offer, policy)
         if policy.skip_payment_with_balance and self._clinic_pay_from_balance():
             return
+        self._clinic_start_hold(policy, self.env._(
+            "Held for %(patient)s from the client portal until it is paid, at most "
+            "%(minutes)s minutes.", patient=self.clinic_patient_id.name,
+            minutes=policy.hold_minutes))
+
+    def _clinic_start_hold(self, policy, note, **values):
+        """Hold this new appointment for ``policy.hold_minutes``: its time stays busy for
+        everyone until then, when the release of unpaid holds runs; ``note`` tells why."""
         expiry = fields.Datetime.now() + timedelta(minutes=policy.hold_minutes)
-        self._clinic_payment_transition(const.PAYMENT_AWAITING, clinic_hold_expiry=expiry)
+        self._clinic_payment_transition(const.PAYMENT_AWAITING, clinic_hold_expiry=expiry,
+                                        **values)
         self.env.ref("clinic_portal.ir_cron_release_holds").sudo()._trigger(at=expiry)
-        self.message_post(
-            body=self.env._("Held for %(patient)s from the client portal until it is paid, "
-                            "at most %(minutes)s minutes.", patient=self.clinic_patient_id.name,
-                            minutes=policy.hold_minutes),
-            subtype_xmlid="mail.mt_note")
+        self.message_post(body=note, subtype_xmlid="mail.mt_note")
 
     def _clinic_draft_invoice(self, offer, policy):
         """The patient's draft invoice of the service at its portal price (their pricelist)
@@ -462,15 +467,10 @@ class CalendarEvent(models.Model):
         time stays busy for everyone until ``policy.hold_minutes`` from now, as a prepayment
         hold; nothing is charged."""
         self.ensure_one()
-        expiry = fields.Datetime.now() + timedelta(minutes=policy.hold_minutes)
-        self._clinic_payment_transition(const.PAYMENT_AWAITING, clinic_hold_expiry=expiry,
-                                        clinic_card_guarantee=True)
-        self.env.ref("clinic_portal.ir_cron_release_holds").sudo()._trigger(at=expiry)
-        self.message_post(
-            body=self.env._("Held for %(patient)s from the client portal until they save a "
-                            "card as a guarantee, at most %(minutes)s minutes.",
-                            patient=self.clinic_patient_id.name, minutes=policy.hold_minutes),
-            subtype_xmlid="mail.mt_note")
+        self._clinic_start_hold(policy, self.env._(
+            "Held for %(patient)s from the client portal until they save a card as a "
+            "guarantee, at most %(minutes)s minutes.", patient=self.clinic_patient_id.name,
+            minutes=policy.hold_minutes), clinic_card_guarantee=True)
 
     def _clinic_book_guaranteed(self, token):
         """Book this appointment with the saved card ``token`` as its guarantee: the patient
