@@ -92,14 +92,14 @@ class ClinicBookingEngine(models.AbstractModel):
         product, staff_user = event_sudo.clinic_product_id, event_sudo.user_id
         if not product or not staff_user:
             raise UserError(self._contact_message(policy))
-        line = event_sudo.clinic_plan_line_id
-        if line:
-            self._check_plan_still_bookable(partner, line, staff_user, policy)
-        else:
-            self._check_staff_still_bookable(partner, product, staff_user, policy)
+        if staff_user not in self._still_bookable_staff(event_sudo, policy):
+            raise UserError(self.env._(
+                "This staff member can no longer be booked in the client portal. %(contact)s",
+                contact=self._contact_message(policy)))
         return BookingRequest(
             purpose=const.PURPOSE_RESCHEDULE, policy=policy, partner=partner, product=product,
-            start=start, staff=staff_user, plan_line=line, event=event_sudo)
+            start=start, staff=staff_user, plan_line=event_sudo.clinic_plan_line_id,
+            event=event_sudo)
 
     # ------------------------------------------------------------------------------------
     # The pipeline
@@ -271,18 +271,24 @@ class ClinicBookingEngine(models.AbstractModel):
         return allowed
 
     @api.model
-    def _check_staff_still_bookable(self, partner, product, staff_user, policy):
-        """Rescheduling: the service is still offered and its staff member still bookable."""
-        product, offer = self.env["clinic.availability.engine"]._service(partner, product.id)
+    def _still_bookable_staff(self, event, policy):
+        """Rescheduling ``event`` (sudo): the staff its service, or its session of a plan, may
+        still be booked with; refused when the service or the plan is no longer booked
+        online (a session keeps its place in the plan)."""
+        partner, line = event.clinic_patient_id, event.clinic_plan_line_id
+        availability = self.env["clinic.availability.engine"]
+        if line:
+            if not policy.books_plans or not line.plan_id._is_bookable_now():
+                raise UserError(self.env._(
+                    "Treatment plan %(plan)s is no longer booked in the client portal. "
+                    "%(contact)s", plan=line.plan_id.name, contact=self._contact_message(policy)))
+            return availability._plan_staff(partner, line, policy)
+        product, offer = availability._service(partner, event.clinic_product_id.id)
         if not offer:
             raise UserError(self.env._(
                 "This service is no longer booked in the client portal. %(contact)s",
                 contact=self._contact_message(policy)))
-        staff = self.env["clinic.availability.engine"]._staff(partner, product, policy)
-        if staff_user not in staff:
-            raise UserError(self.env._(
-                "This staff member can no longer be booked in the client portal. %(contact)s",
-                contact=self._contact_message(policy)))
+        return availability._staff(partner, product, policy)
 
     @api.model
     def _check_plan_line(self, partner, line, policy):
@@ -304,22 +310,6 @@ class ClinicBookingEngine(models.AbstractModel):
                 "Treatment plan %(plan)s is not open for booking now. %(contact)s",
                 plan=line.plan_id.name, contact=self._contact_message(policy)))
         return line
-
-    @api.model
-    def _check_plan_still_bookable(self, partner, plan_line, staff_user, policy):
-        """Rescheduling a session of a plan: the plan still booked online and the staff member
-        still allowed for it; it keeps its session."""
-        plan = plan_line.sudo().plan_id
-        if not policy.books_plans or not plan._is_bookable_now():
-            raise UserError(self.env._(
-                "Treatment plan %(plan)s is no longer booked in the client portal. %(contact)s",
-                plan=plan.name, contact=self._contact_message(policy)))
-        staff = self.env["clinic.availability.engine"]._plan_staff(
-            partner, plan_line.sudo(), policy)
-        if staff_user not in staff:
-            raise UserError(self.env._(
-                "This staff member can no longer be booked in the client portal. %(contact)s",
-                contact=self._contact_message(policy)))
 
     @api.model
     def _check_new_time(self, partner, start, policy):

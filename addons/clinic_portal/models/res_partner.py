@@ -2,7 +2,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
-from .. import const
+from .. import const, db
 from ..services import registration_rules
 
 
@@ -241,12 +241,10 @@ class ResPartner(models.Model):
         ], order="date, id")
         if not fresh or not lines:
             return lines
-        with self.env.registry.cursor() as cr:
-            cr.execute("""
-                SELECT id, CASE WHEN reconciled THEN 0 ELSE amount_residual_currency END
-                  FROM account_move_line WHERE id IN %s
-            """, (tuple(lines.ids),))
-            committed = dict(cr.fetchall())
+        committed = dict(db.fresh_rows(self.env, """
+            SELECT id, CASE WHEN reconciled THEN 0 ELSE amount_residual_currency END
+              FROM account_move_line WHERE id IN %s
+        """, (tuple(lines.ids),)))
         # A line this transaction made is not committed yet: it is this transaction's to use.
         return lines.filtered(lambda line: line.id not in committed or currency.compare_amounts(
             committed[line.id], line.amount_residual_currency) == 0)
