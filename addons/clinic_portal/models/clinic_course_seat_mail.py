@@ -46,6 +46,6 @@ class ClinicCourseSeat(models.Model):
         partner = self.partner_id.with_company(company)
         return {
             "tz": availability._tz(partner).zone,
-            "policy": self.env.company._clinic_portal_policy(),
+            "policy": company._clinic_portal_policy(),
             "url": self.get_base_url() + partner._clinic_lang_prefix() + "/my/courses",
         }

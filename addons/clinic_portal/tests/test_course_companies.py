@@ -39,3 +39,11 @@ class TestCourseCompanies(CourseSetup, TransactionCase):
         self.assertGreaterEqual(groups, 3)
         self.assertGreaterEqual(enrollments, 2)
         self.assertGreater(seats, 0)
+
+    def test_a_makeup_mail_tells_the_terms_of_the_courses_clinic(self):
+        seat = self._book_makeup(self._meetings(self.group_b)[0])
+        self.company.phone = "+972 3 555 0100"
+        self.other_company.phone = "+1 212 555 0100"
+        # Whatever company the sender works in: the terms are those of the course's clinic.
+        values = seat.with_company(self.other_company)._makeup_mail_values()
+        self.assertEqual(values["policy"].phone, "+972 3 555 0100")

@@ -44,5 +44,5 @@ class TestTreatmentPlanDemo(TransactionCase):
         lines = availability._plan_lines(noa)
         self.assertEqual(lines, plan.line_ids)
         self.assertEqual((lines.sessions, lines.sessions_left), (10, 10))
-        policy = self.env.company._clinic_portal_policy()
+        policy = plan.company_id._clinic_portal_policy()
         self.assertEqual(availability._plan_staff(noa, lines, policy), maya)
