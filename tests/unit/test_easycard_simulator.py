@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -763,6 +764,19 @@ def test_headless_pay_settles_an_intent_without_the_pages(sim, three_ds, status)
                                              "three_ds": three_ds}).json()
     assert answer["status"] == status
     assert answer["redirect"] == f"{RETURN_URL}&transactionID={answer['transactionID']}"
+
+
+def test_concurrent_payments_each_get_their_own_transaction(sim):
+    intents = [sim.intent()[0] for _ in range(24)]
+
+    def pay(intent_id):
+        return sim.admin("POST", "/_sim/pay", {"paymentIntentID": intent_id}).json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(pay, intents))
+    assert [answer["status"] for answer in answers] == ["payed"] * 24
+    assert len({answer["transactionID"] for answer in answers}) == 24
+    assert sim.api("GET", "/api/transactions").json()["numberOfRecords"] == 24
 
 
 def test_every_status_given_is_one_easycard_documents(sim):
