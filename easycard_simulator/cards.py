@@ -52,6 +52,21 @@ class CardError(ValueError):
         self.field = field
 
 
+class CardFormError(ValueError):
+    """The card form has invalid fields; ``fields`` lists their names in form order."""
+
+    def __init__(self, fields):
+        order = ("cardNumber", "expiry", "cvv", "cardOwnerName")
+        self.fields = sorted(fields, key=order.index)
+        super().__init__(", ".join(self.fields))
+
+
+def expired(month, year, now_seconds):
+    """Whether a card valid through ``month``/``year`` (four digits) has expired by now."""
+    today = datetime.fromtimestamp(now_seconds, UTC)
+    return (year, month) < (today.year, today.month)
+
+
 @dataclass(frozen=True)
 class Card:
     """A card as the simulator keeps it. The full number never leaves the process."""
@@ -82,8 +97,7 @@ class Card:
         return OUTCOMES.get(self.number, APPROVE)
 
     def expired(self, now_seconds):
-        today = datetime.fromtimestamp(now_seconds, UTC)
-        return (self.year, self.month) < (today.year, today.month)
+        return expired(self.month, self.year, now_seconds)
 
 
 def luhn_valid(digits):
@@ -124,8 +138,7 @@ def parse_expiry(text, now_seconds):
         raise CardError("expiry")
     month, year = int(match.group(1)), int(match.group(2))
     year += 2000 if year < 100 else 0
-    card = Card("0", month, year)
-    if card.expired(now_seconds):
+    if expired(month, year, now_seconds):
         raise CardError("expiry")
     return month, year
 
@@ -156,12 +169,3 @@ def read_card_form(fields, now_seconds):
         raise CardFormError(errors)
     month, year = card["expiry"]
     return Card(card["cardNumber"], month, year, name)
-
-
-class CardFormError(ValueError):
-    """The card form has invalid fields; ``fields`` lists their names in form order."""
-
-    def __init__(self, fields):
-        order = ("cardNumber", "expiry", "cvv", "cardOwnerName")
-        self.fields = sorted(fields, key=order.index)
-        super().__init__(", ".join(self.fields))

@@ -705,9 +705,11 @@ class Store:
         return card, None
 
     def _card_from_details(self, details):
-        expiry = details.get("cardExpiration")
+        expiry = details.get("cardExpiration")  # the schema's object, or "MM/YY" text
         if isinstance(expiry, dict):
-            expiry = f"{expiry.get('month')}/{expiry.get('year')}".rjust(5, "0")
+            month, year = expiry.get("month"), expiry.get("year")
+            valid = type(month) is int and type(year) is int
+            expiry = f"{month:02d}/{year}" if valid else None
         fields = {"cardNumber": str(details.get("cardNumber") or ""), "expiry": expiry,
                   "cvv": details.get("cvv") or "000",
                   "cardOwnerName": details.get("cardOwnerName") or "-"}
