@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade fuzz run his-simulator bench-isc-sync
+.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade fuzz run his-simulator easycard-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -34,6 +34,9 @@ run:
 
 his-simulator:
 	$(PYTHON) -m his_simulator --host 127.0.0.1 --port 8899 --api-key demo-his-key --patients 1000
+
+easycard-simulator:
+	$(PYTHON) -m easycard_simulator --host 127.0.0.1 --port 8898 --terminal 6f1ee8e2-7c57-4b8e-9d33-3a9f7f2a1c01 --private-key demo-easycard-key --allowed-redirect http://localhost:8069
 
 bench-isc-sync:
 	bash scripts/bench.sh tests/bench/bench_isc_sync.py $(ARGS)

@@ -63,7 +63,8 @@ def static_tier(tally):
     print("== static tier: ruff and pylint-odoo (OCA mandatory checks) over addons/", flush=True)
     checks = [
         ("ruff", [PY, "-m", "ruff", "check", "--config", "config/ruff.toml",
-                  *(d for d in ("addons", "his_simulator", "tests") if (ROOT / d).exists()),
+                  *(d for d in ("addons", "his_simulator", "easycard_simulator", "tests")
+                    if (ROOT / d).exists()),
                   "--output-format", "concise"]),
         ("pylint-odoo", [PY, "-m", "pylint", "--rcfile", "config/pylintrc-mandatory",
                          *sorted(str(p.relative_to(ROOT)) for p in ADDONS_DIR.iterdir()
