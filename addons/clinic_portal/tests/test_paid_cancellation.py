@@ -46,6 +46,15 @@ class TestPaidCancellation(BalanceSetup, TransactionCase):
         self.assertIn(credit_note, event._clinic_portal_invoices())
         return credit_note
 
+    def test_a_payment_arriving_after_the_cancellation_is_refunded_and_keeps_it_cancelled(self):
+        event, _tx = self._paid()
+        self._cancel(event)
+        late = self._pay(event)
+        self.assertEqual(event.clinic_payment_state, "cancel_refunded")
+        refund = late.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        self.assertAlmostEqual(refund.amount, -late.amount)
+
     def test_cancelling_a_card_payment_credits_the_invoice_and_refunds_the_card(self):
         event, tx = self._paid()
         self._cancel(event, "Travelling")
