@@ -346,7 +346,9 @@ class CalendarEvent(models.Model):
         lost): give it back to the card where the provider can refund, else it stays the
         patient's balance; tell the patient and the staff member."""
         self.ensure_one()
-        already_paid = self.clinic_payment_state == const.PAYMENT_PAID
+        # Paid already, or paid and since cancelled: that payment's state stays.
+        already_paid = self.clinic_payment_state in (
+            const.PAYMENT_PAID, const.PAYMENT_CANCEL_REFUNDED, const.PAYMENT_CANCEL_CREDITED)
         refunded = tx._clinic_refund()
         if not already_paid:
             self._clinic_payment_transition(const.PAYMENT_REFUNDED if refunded
