@@ -1,0 +1,119 @@
+from datetime import timedelta
+from unittest import SkipTest
+
+from lxml import html
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.payment_easycard.tests.common import EasyCardSimulatorMixin
+
+from .guarantee_common import GuaranteeSetup
+from .payment_common import TOTAL, PortalPaymentRequests
+
+
+@tagged("post_install", "-at_install")
+class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, GuaranteeSetup,
+                         HttpCase):
+    """The client portal's payments through EasyCard (its simulator, over real HTTP): a
+    prepaid appointment, a card left as guarantee and its no-show fee, a paid appointment
+    cancelled and refunded. The portal code is the one the Demo provider's tests prove."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.env["ir.module.module"]._get("payment_easycard").state != "installed":
+            raise SkipTest("payment_easycard is not installed (tests/tiers.py installs it)")
+        cls._setup_guarantee(cls.env)
+        cls._open_every_day()
+        cls._start_easycard(cls.company)
+        cls.provider.write({"state": "disabled"})  # the Demo provider: EasyCard alone
+        cls.consultation.product_tmpl_id.clinic_staff_user_ids = cls.staff
+        cls.physio.product_tmpl_id.clinic_staff_user_ids = cls.staff
+
+    def setUp(self):
+        super().setUp()
+        self._reset_easycard()
+        self.authenticate("booking_patient", "booking_patient")
+
+    def _free_start(self, product):
+        return self._slots(product=product)[self.staff.id][30]
+
+    def _through_easycard(self, route, **values):
+        """The payment form's transaction on EasyCard, the payer on EasyCard's page with a
+        test card, back to Odoo, then the status page's polling: the transaction."""
+        processing = self._form_transaction(
+            route, provider_id=self.easycard.id, payment_method_id=self.card_method.id,
+            flow="redirect", **values)
+        self.assertIsInstance(processing, dict, processing)
+        form = html.fromstring(processing["redirect_form_html"])
+        self.assertTrue(form.get("action").startswith(self.sim.base_url))
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", processing["reference"])])
+        self.return_to_odoo(self.sim_pay(tx)["redirect"])
+        self.opener.post(f"{self.base_url()}/payment/status/poll",
+                         json={"id": 0, "jsonrpc": "2.0", "method": "call", "params": {}})
+        self.env.invalidate_all()
+        return tx
+
+    def _paid(self):
+        event = self._hold(self._free_start(self.consultation))
+        tx = self._through_easycard(f"/my/appointments/{event.id}/transaction")
+        return event, tx
+
+    def test_a_prepaid_appointment_is_paid_on_easycards_page_and_booked(self):
+        event, tx = self._paid()
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(event.clinic_payment_state, "paid")
+        self.assertEqual(event.clinic_transaction_id, tx)
+        self.assertIn(event.clinic_invoice_id.payment_state, ("paid", "in_payment"))
+        [deal] = self.sim_deals(tx.reference)
+        self.assertEqual((deal["transactionAmount"], deal["currency"]),
+                         (round(TOTAL, 2), self.company.currency_id.name))
+
+    def test_a_cancelled_prepaid_appointment_is_refunded_through_easycard(self):
+        event, tx = self._paid()
+        self.sim.store.transmit()  # settled overnight: refunded, not cancelled
+        self._cancel(event)
+        self.assertEqual(event.clinic_payment_state, "cancel_refunded")
+        refund = tx.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        [source] = [d for d in self.sim_deals() if d["paymentTransactionID"]
+                    == tx.provider_reference]
+        self.assertEqual(source["totalRefund"], round(TOTAL, 2))
+
+    def _guaranteed(self):
+        event = self._hold_for_card(self._free_start(self.physio))
+        tx = self._through_easycard(f"/my/appointments/{event.id}/card/transaction",
+                                    is_validation=True, tokenization_requested=True)
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(event.clinic_payment_state, "guaranteed")
+        self.assertFalse(self.sim_deals(), "nothing charged when the card is left")
+        return event
+
+    def _past(self, event):
+        start = fields.Datetime.now() - timedelta(days=1)
+        event.write({"start": start, "stop": start + timedelta(hours=1)})
+
+    def test_a_card_left_through_easycard_pays_the_no_show_fee_off_session(self):
+        event = self._guaranteed()
+        token = event.clinic_guarantee_token_id
+        self.assertEqual(token.provider_id, self.easycard)
+        self._past(event)
+        action = event.with_user(self.accountant).action_clinic_charge_no_show_fee()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(event.clinic_payment_state, "fee_charged")
+        self.assertIn(event.clinic_fee_invoice_id.payment_state, ("paid", "in_payment"))
+        [deal] = self.sim_deals()
+        self.assertEqual((deal["cardPresence"], deal["creditCardToken"]),
+                         ("cardNotPresent", token.provider_ref))
+
+    def test_a_refused_no_show_fee_leaves_the_invoice_open_with_the_reason(self):
+        event = self._guaranteed()
+        self.sim.store.decline_token(event.clinic_guarantee_token_id.provider_ref)
+        self._past(event)
+        action = event.with_user(self.accountant).action_clinic_charge_no_show_fee()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("Declined", action["params"]["message"])
+        self.assertEqual(event.clinic_payment_state, "guaranteed")
+        self.assertEqual(event.clinic_fee_invoice_id.payment_state, "not_paid")
