@@ -1,15 +1,19 @@
+import json
 from datetime import timedelta
 from unittest import SkipTest
+from unittest.mock import patch
 
 from lxml import html
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import ChromeBrowser
 
 from odoo.addons.payment_easycard.tests.common import EasyCardSimulatorMixin
 
 from .guarantee_common import GuaranteeSetup
 from .payment_common import TOTAL, PortalPaymentRequests
+from .test_booking_tours import speak_hebrew
 
 
 @tagged("post_install", "-at_install")
@@ -117,3 +121,79 @@ class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, Guarante
         self.assertIn("Declined", action["params"]["message"])
         self.assertEqual(event.clinic_payment_state, "guaranteed")
         self.assertEqual(event.clinic_fee_invoice_id.payment_state, "not_paid")
+
+
+# The payer's hand on EasyCard's page (another site, where no tour runs): checks the page is
+# right-to-left, types the simulator's approved test card and presses the page's button.
+PAYER_ON_EASYCARD = """
+(() => {
+    if (location.origin !== %(origin)s || location.pathname !== "/i") { return; }
+    window.addEventListener("DOMContentLoaded", () => {
+        if (document.documentElement.dir !== "rtl") {
+            console.error("EasyCard's page is not right-to-left");
+            return;
+        }
+        const form = document.querySelector("form[action='/i/pay']");
+        const type = (name, value) => { form.querySelector(`[name='${name}']`).value = value; };
+        type("cardNumber", "4111111111111111");
+        type("expiry", "12/" + String(new Date().getFullYear() + 3).slice(2));
+        type("cvv", "123");
+        type("cardOwnerName", "Noa Mizrahi");
+        form.querySelector("button[value='pay']").click();
+    });
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestEasyCardToursHebrew(EasyCardSimulatorMixin, GuaranteeSetup, HttpCase):
+    """In Chromium, in Hebrew: a patient books a prepaid service and pays on EasyCard's page
+    (its simulator) with a test card; another leaves a card there as guarantee."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.env["ir.module.module"]._get("payment_easycard").state != "installed":
+            raise SkipTest("payment_easycard is not installed (tests/tiers.py installs it)")
+        cls._setup_guarantee(cls.env)
+        speak_hebrew(cls)
+        cls.env["ir.module.module"]._load_module_terms(["payment_easycard"], ["he_IL"],
+                                                       overwrite=True)
+        cls._start_easycard(cls.company)
+        cls.provider.write({"state": "disabled"})
+        (cls.consultation | cls.physio).product_tmpl_id.clinic_staff_user_ids = cls.staff
+
+    def setUp(self):
+        super().setUp()
+        self._reset_easycard()
+        script = PAYER_ON_EASYCARD % {"origin": json.dumps(self.sim.base_url)}
+        original = ChromeBrowser.navigate_to
+
+        def navigate_with_payer(browser, url, wait_stop=False):
+            browser._websocket_request("Page.addScriptToEvaluateOnNewDocument",
+                                       params={"source": script})
+            return original(browser, url, wait_stop=wait_stop)
+
+        self.startPatcher(patch.object(ChromeBrowser, "navigate_to", navigate_with_payer))
+
+    def _event(self):
+        return self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
+
+    def test_tour_pay_on_easycard_and_book(self):
+        self.start_tour(f"/he/my/appointments/book?service={self.consultation.id}",
+                        "clinic_portal_easycard_prepay_he", login="booking_patient")
+        event = self._event()
+        self.assertEqual(event.clinic_payment_state, "paid")
+        tx = event.clinic_transaction_id
+        self.assertEqual((tx.provider_id, tx.state), (self.easycard, "done"))
+        [deal] = self.sim_deals(tx.reference)
+        self.assertEqual(deal["transactionAmount"], round(TOTAL, 2), "charged once, in full")
+
+    def test_tour_leave_a_card_on_easycard_and_book(self):
+        self.start_tour(f"/he/my/appointments/book?service={self.physio.id}",
+                        "clinic_portal_easycard_card_he", login="booking_patient")
+        event = self._event()
+        self.assertEqual(event.clinic_payment_state, "guaranteed")
+        token = event.clinic_guarantee_token_id
+        self.assertEqual((token.provider_id, token.payment_details), (self.easycard, "1111"))
+        self.assertFalse(self.sim_deals(), "nothing charged")

@@ -1,4 +1,4 @@
-"""Every route of the three addons, fuzzed: no input reaches a server error.
+"""Every route of our addons, fuzzed: no input reaches a server error.
 
 The routes are read from Odoo's routing map, so a new route is fuzzed without anyone listing
 it. Hypothesis generates values for each of its parameters (its path arguments, the arguments
@@ -42,7 +42,7 @@ from .booking_common import BookingSetup
 
 _logger = logging.getLogger(__name__)
 
-OUR_MODULES = ("crm_isc_sync", "clinic_pricelist_portal", "clinic_portal")
+OUR_MODULES = ("crm_isc_sync", "clinic_pricelist_portal", "clinic_portal", "payment_easycard")
 EXAMPLES = int(os.environ.get("CLINIC_FUZZ_EXAMPLES") or 5)
 # Only the routes whose URL this expression finds (a developer's focus; all by default).
 ONLY = re.compile(os.environ.get("CLINIC_FUZZ_ROUTES") or "")
