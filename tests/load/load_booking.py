@@ -9,10 +9,14 @@ logs the patients in, half on each server. Then two races, each firing the 50 bo
 once (patient i wants time i mod 20, so every time is wanted by two or three patients):
 
 - free: exactly 20 bookings succeed, the other patients are told the time was taken;
-- paid: each patient whose time is held for them pays it as the payment form does with the Demo
-  provider: the payment page, the appointment's transaction route (flow "direct"), the Demo
-  provider's simulated payment (done), then the payment status page, polled until the payment
-  is final (which books the appointment), and the appointment's page.
+- paid: each patient whose time is held for them pays it as the payment form does through
+  EasyCard (its simulator, started by this script on a free loopback port): the payment page,
+  the appointment's transaction route (flow "redirect"), EasyCard's checkout page and its
+  payment with the simulator's approved test card, the return to Odoo (on the patient's own
+  server, as behind a load balancer), then the payment status page, polled until the payment
+  is final (which books the appointment), and the appointment's page. Meanwhile EasyCard's
+  webhooks are delivered every half second, to each server in turn, racing the returns.
+  With --provider demo: Odoo's Demo provider instead (flow "direct", simulated payment).
 
 Then GET /my/appointments is measured. Read from the database afterwards: the paid appointments
 (active, paid by a confirmed payment) and the patients charged without an appointment (a
@@ -22,6 +26,8 @@ the servers' logs. Exit non-zero unless both races book 20, nobody is charged wi
 appointment and no server error occurs. Without Odoo 19: one line SKIPPED and exit 0.
 The last line (B and C of the paid race): booking load: <B> booked, <C> conflicts,
 <E> server errors, <P> paid without slot, <R> req/s on /my/appointments
+and, through EasyCard, the line before it: easycard: <N> charges for <B> paid appointments
+and <F> refunds (exit non-zero unless N = B + F).
 
 With --times-page (make load-times), no race: the 50 patients, all at once, each open the
 booking "times" page (the day step of /my/appointments/book: a service, a staff member and a
@@ -41,7 +47,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.util.retry import Retry
@@ -49,6 +57,7 @@ from urllib3.util.retry import Retry
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from easycard_simulator.server import make_server as easycard_server  # noqa: E402
 from tests.harness import ensure_database, free_port  # noqa: E402
 
 PATIENTS = 50
@@ -63,16 +72,21 @@ PAID_PRICE = 100.0
 POLLS = 20  # payment status polls per patient, 0.5 s apart
 FINAL_STATES = ("authorized", "done", "cancel", "error")
 DEADLINE = 420  # seconds for the whole run, from the first login
+EASYCARD_TERMINAL = "6f1ee8e2-7c57-4b8e-9d33-3a9f7f2a1c01"
+EASYCARD_KEY = "load-easycard-key"
+WEBHOOK_EVERY = 0.5  # seconds between two deliveries of EasyCard's queued webhooks
 
 
 class Answer(Exception):
     """Ends one patient's run with an outcome: "error" or "other <what>"."""
 
 
-def prepare(conf, db):
-    """Create the database if needed and seed it; returns the patients' partner ids and, per
-    race ("free", "paid"), (service id, staff id, times)."""
-    ensure_database(conf, db, "clinic_portal", label="load", extra=("payment_demo",))
+def prepare(conf, db, provider_code, easycard_url=None):
+    """Create the database if needed and seed it, the paid race paid through
+    ``provider_code``; returns the patients' partner ids and, per race ("free", "paid"),
+    (service id, staff id, times)."""
+    ensure_database(conf, db, "clinic_portal", label="load",
+                    extra=("payment_demo", "payment_easycard"))
     from odoo import SUPERUSER_ID, api
     from odoo.fields import Command
     from odoo.modules.registry import Registry
@@ -98,19 +112,7 @@ def prepare(conf, db):
             "clinic_portal_slot_step": 0, "clinic_portal_hold_minutes": 15,
             # Mandatory forms would hold every patient back: this load is about the race.
             "clinic_mandatory_form_ids": [Command.clear()]})
-        provider = env.ref("payment.payment_provider_demo")
-        if provider.code != "demo" or provider.company_id != env.company:
-            raise SystemExit("load: the Demo payment provider of the company is missing")
-        provider.write({"state": "test", "is_published": True})
-        provider.payment_method_ids.write({"active": True})
-        # Its payment journal, as its form sets it: until then each payment that reads it
-        # adds a payment method line, and parallel first payments leave several, which no
-        # later payment can be booked with.
-        lines = env["account.payment.method.line"].search_count(
-            [("payment_provider_id", "=", provider.id)]) if provider.journal_id else 0
-        if lines != 1:
-            raise SystemExit(f"load: the Demo provider has {lines} payment method lines, "
-                             "not 1: drop the database to start afresh")
+        _prepare_provider(env, provider_code, easycard_url)
         hours = env["resource.calendar"].create({
             "name": f"Load hours {stamp}", "tz": "UTC",
             "attendance_ids": [Command.create({"name": f"{d}", "dayofweek": str(d),
@@ -129,6 +131,31 @@ def prepare(conf, db):
         partner_ids = patients.ids
         cr.commit()
     return partner_ids, races
+
+
+def _prepare_provider(env, provider_code, easycard_url):
+    """The company's provider of ``provider_code`` in test mode, the only one published;
+    EasyCard's pointed at the simulator."""
+    providers = env["payment.provider"].search([("company_id", "=", env.company.id),
+                                                ("code", "in", ("demo", "easycard"))])
+    provider = providers.filtered(lambda p: p.code == provider_code)[:1]
+    if not provider:
+        raise SystemExit(f"load: the company has no {provider_code} payment provider")
+    (providers - provider).write({"is_published": False})
+    values = {"state": "test", "is_published": True}
+    if provider_code == "easycard":
+        values.update(easycard_terminal_id=EASYCARD_TERMINAL, easycard_private_key=EASYCARD_KEY,
+                      easycard_server_url=easycard_url)
+    provider.write(values)
+    provider.payment_method_ids.write({"active": True})
+    # Its payment journal, as its form sets it: until then each payment that reads it
+    # adds a payment method line, and parallel first payments leave several, which no
+    # later payment can be booked with.
+    lines = env["account.payment.method.line"].search_count(
+        [("payment_provider_id", "=", provider.id)]) if provider.journal_id else 0
+    if lines != 1:
+        raise SystemExit(f"load: the {provider_code} provider has {lines} payment method "
+                         "lines, not 1: drop the database to start afresh")
 
 
 def _race_seed(env, hours, name, days_ahead, price, prepaid, patient):
@@ -293,26 +320,51 @@ class Patient:
             return "conflict"
         raise Answer(f"other {response.status_code}")
 
-    def pay(self, pay_path):
-        """Pay the held appointment with the Demo provider as the payment form does; its
+    def pay(self, pay_path, provider_code):
+        """Pay the held appointment through ``provider_code`` as the payment form does; its
         final payment state."""
         html = self.page(pay_path)
         option = re.search(r'<input[^>]*data-payment-option-type="payment_method"'
-                           r'[^>]*data-provider-code="demo"[^>]*>', html)
+                           rf'[^>]*data-provider-code="{provider_code}"[^>]*>', html)
         if not option:
-            raise Answer("other no Demo payment method on the payment page")
+            raise Answer(f"other no {provider_code} payment method on the payment page")
         processing = self.rpc(attribute(html, "data-transaction-route"), {
             "provider_id": int(attribute(option.group(0), "data-provider-id")),
             "payment_method_id": int(attribute(option.group(0), "data-payment-option-id")),
             "token_id": None, "amount": float(attribute(html, "data-amount")),
-            "flow": "direct", "tokenization_requested": False,
+            "flow": "redirect" if provider_code == "easycard" else "direct",
+            "tokenization_requested": False,
             "landing_route": attribute(html, "data-landing-route"), "is_validation": False,
             "access_token": attribute(html, "data-access-token"),
             "csrf_token": re.search(r'csrf_token: "([^"]+)"', html).group(1)})
-        self.rpc("/payment/demo/simulate_payment", {
-            "reference": processing["reference"], "payment_details": "4242",
-            "simulated_state": "done"})
-        self.page("/payment/status")
+        if provider_code == "easycard":
+            self.pay_on_easycard(processing["redirect_form_html"])
+        else:
+            self.rpc("/payment/demo/simulate_payment", {
+                "reference": processing["reference"], "payment_details": "4242",
+                "simulated_state": "done"})
+            self.page("/payment/status")
+        return self.wait_until_final()
+
+    def pay_on_easycard(self, redirect_form):
+        """The redirect form's GET to EasyCard's checkout, the approved test card typed and
+        sent there, then EasyCard's redirect back to Odoo, on this patient's server."""
+        action = attribute(redirect_form, "action")
+        inputs = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', redirect_form))
+        inputs = {name: unescape(value) for name, value in inputs.items()}
+        checkout = requests.get(action, params=inputs, timeout=60)
+        if checkout.status_code != 200:
+            raise Answer(f"other EasyCard's checkout answered {checkout.status_code}")
+        paid = requests.post(f"{action}/pay", allow_redirects=False, timeout=60, data={
+            **inputs, "cardNumber": "4111111111111111", "cvv": "123",
+            "expiry": f"12/{datetime.now(UTC).year + 3}", "cardOwnerName": "Load Patient",
+            "action": "pay"})
+        back = urlsplit(paid.headers.get("Location", ""))
+        if paid.status_code not in (302, 303) or back.path != "/payment/easycard/return":
+            raise Answer(f"other EasyCard did not send the payer back ({paid.status_code})")
+        self.page(f"{back.path}?{back.query}")
+
+    def wait_until_final(self):
         for _i in range(POLLS):
             status = self.rpc("/payment/status/poll", {}, retry=True)
             if status and status["state"] in FINAL_STATES:
@@ -322,7 +374,7 @@ class Patient:
         raise Answer("other payment not final")
 
 
-def race(patients, service, staff, times, paid):
+def race(patients, service, staff, times, paid, provider_code="demo"):
     """Release the 50 bookings at once; each patient's outcome."""
     tokens = []
     for i, patient in enumerate(patients):
@@ -343,7 +395,7 @@ def race(patients, service, staff, times, paid):
                 return "conflict" if landed == "conflict" else "booked"
             if not landed.endswith("/pay"):
                 return f"other landed on {landed}"
-            state = patients[i].pay(landed)
+            state = patients[i].pay(landed, provider_code)
             return "booked" if state == "done" else f"other payment {state}"
         except Answer as answer:
             return answer.args[0]
@@ -439,11 +491,28 @@ def main():
                              "the races")
     parser.add_argument("--rounds", type=int, default=5,
                         help="times pages each patient opens with --times-page")
+    parser.add_argument("--provider", choices=("easycard", "demo"), default="easycard",
+                        help="who is paid in the paid race: EasyCard (its simulator) or "
+                             "Odoo's Demo provider")
     args = parser.parse_args()
     if not odoo_19():
         print("SKIPPED load-booking: Odoo 19 not installed (see README)")
         return 0
-    partner_ids, races = prepare(args.config, args.database)
+    simulator = None
+    if args.provider == "easycard":
+        simulator = easycard_server("127.0.0.1", 0, EASYCARD_TERMINAL, EASYCARD_KEY)
+        threading.Thread(target=simulator.serve_forever, daemon=True).start()
+    try:
+        return run_load(args, simulator)
+    finally:
+        if simulator:
+            simulator.shutdown()
+            simulator.server_close()
+
+
+def run_load(args, simulator):
+    partner_ids, races = prepare(args.config, args.database, args.provider,
+                                 simulator.base_url if simulator else None)
     logs = [open(ROOT / "var" / f"load-booking-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
             for n in range(1, SERVERS + 1)]
     servers = []
@@ -465,7 +534,11 @@ def main():
                 patient.limit = threading.BoundedSemaphore(PATIENTS)
             seconds, errors = times_page(patients, *races["free"], rounds=args.rounds)
         else:
-            answers, errors, rate = races_and_reads(patients, races, args.reads, started)
+            hooks = WebhookSender(simulator, [base for _proc, base in servers])
+            with hooks:
+                answers, errors, rate = races_and_reads(patients, races, args.reads, started,
+                                                        args.provider)
+            errors += hooks.errors
         elapsed = time.monotonic() - started
     finally:
         for proc, _base in servers:
@@ -482,20 +555,83 @@ def main():
         return 0 if not errors and elapsed <= DEADLINE else 1
     paid, charged = database_counts(args.database, partner_ids, races["paid"][0])
     conflicts = answers["paid"].count("conflict")
+    balanced = True
+    if simulator:
+        charges, refunds = easycard_counts(simulator, args.database, partner_ids)
+        balanced = charges == paid + refunds
+        print(f"easycard: {charges} charges for {paid} paid appointments and {refunds} refunds"
+              f" ({hooks.sent} webhooks delivered, {hooks.errors} answered with a server error)")
     print(f"booking load: {paid} booked, {conflicts} conflicts, {errors} server errors, "
           f"{charged} paid without slot, {rate:.1f} req/s on /my/appointments")
     if elapsed > DEADLINE:
         raise SystemExit("load: over the time limit")
     ok = answers["free"].count("booked") == paid == FREE_TIMES and not errors and not charged
-    return 0 if ok else 1
+    return 0 if ok and balanced else 1
 
 
-def races_and_reads(patients, races, reads, started):
+class WebhookSender:
+    """Delivers EasyCard's queued webhooks every WEBHOOK_EVERY seconds, to each server in turn,
+    while the races run (nothing without the simulator)."""
+
+    def __init__(self, simulator, bases):
+        self.simulator, self.bases = simulator, bases
+        self.sent = self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        if self.simulator:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(30)
+        self._deliver(self.bases[0])  # what is left
+
+    def _run(self):
+        turn = 0
+        while not self._stop.wait(WEBHOOK_EVERY):
+            self._deliver(self.bases[turn % len(self.bases)])
+            turn += 1
+
+    def _deliver(self, base):
+        if not self.simulator:
+            return
+        for delivery in self.simulator.deliver_webhooks(f"{base}/payment/easycard/webhook"):
+            self.sent += 1
+            self.errors += int(delivery["status"] is None or delivery["status"] >= 500)
+
+
+def easycard_counts(simulator, db, partner_ids):
+    """(approved charges EasyCard made, refunds Odoo confirmed): every approved charge must
+    be a paid appointment's or refunded."""
+    deals = simulator.store.dump()["transactions"]
+    charges = sum(1 for deal in deals if deal["specialTransactionType"] == "regularDeal"
+                  and deal["status"] in ("awaitingForTransmission", "completed", "chargeback",
+                                         "cancelledByMerchant"))
+    from odoo.modules.registry import Registry
+
+    with Registry(db).cursor() as cr:
+        cr.execute("""
+            SELECT count(*) FROM payment_transaction refund
+              JOIN payment_provider provider ON provider.id = refund.provider_id
+             WHERE refund.partner_id = ANY(%s) AND refund.operation = 'refund'
+               AND refund.state = 'done' AND provider.code = 'easycard'
+        """, [partner_ids])
+        refunds = cr.fetchone()[0]
+        cr.rollback()
+    return charges, refunds
+
+
+def races_and_reads(patients, races, reads, started, provider_code):
     """The free and the paid race, then ``reads`` GET /my/appointments: (answers of each
     race, server errors, reads per second)."""
     answers = {}
     for name in ("free", "paid"):
-        outcomes = answers[name] = race(patients, *races[name], paid=name == "paid")
+        outcomes = answers[name] = race(patients, *races[name], paid=name == "paid",
+                                        provider_code=provider_code)
         others = sorted({o for o in outcomes if o.startswith("other")})
         print(f"load: {name} race, {PATIENTS} patients for {FREE_TIMES} times: "
               f"{outcomes.count('booked')} booked, {outcomes.count('conflict')} conflicts, "
