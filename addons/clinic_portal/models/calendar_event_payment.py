@@ -680,11 +680,16 @@ class CalendarEvent(models.Model):
                             card=tx.token_id.payment_details, reference=tx.reference),
             subtype_xmlid="mail.mt_note")
 
+    def _clinic_fee_note(self, message):
+        self.message_post(body=message, subtype_xmlid="mail.mt_note")
+        self.clinic_fee_invoice_id.message_post(body=message, subtype_xmlid="mail.mt_note")
+
     def _clinic_tx_amount(self, tx):
         return format_amount(self.env, tx.amount, tx.currency_id)
 
     def _clinic_fee_outcome(self, tx):
-        """Tell the staff member how the charge ``tx`` went; a failure is noted too."""
+        """Tell the staff member how the charge ``tx`` went; a charge not confirmed is noted
+        on the appointment and on the fee's invoice too."""
         values = {"amount": self._clinic_tx_amount(tx), "card": tx.token_id.payment_details,
                   "invoice": self.clinic_fee_invoice_id.name}
         if tx.state == "done":
@@ -695,13 +700,13 @@ class CalendarEvent(models.Model):
             message, kind = self.env._(
                 "The charge of %(amount)s to the card ending in %(card)s is waiting for the "
                 "payment provider's confirmation.", **values), "warning"
-            self.message_post(body=message, subtype_xmlid="mail.mt_note")
+            self._clinic_fee_note(message)
         else:
             message, kind = self.env._(
                 "The card ending in %(card)s could not be charged %(amount)s (%(reason)s). "
                 "Invoice %(invoice)s stays open: collect the fee another way.",
                 reason=tx.state_message or tx.state, **values), "danger"
-            self.message_post(body=message, subtype_xmlid="mail.mt_note")
+            self._clinic_fee_note(message)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

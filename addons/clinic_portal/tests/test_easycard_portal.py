@@ -112,6 +112,24 @@ class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, Guarante
         self.assertEqual((deal["cardPresence"], deal["creditCardToken"]),
                          ("cardNotPresent", token.provider_ref))
 
+    def test_a_no_show_fee_whose_answer_is_lost_is_charged_once_when_reconciled(self):
+        event = self._guaranteed()
+        self._past(event)
+        self.sim_fault("transactions.create", "drop_after")
+        with self.assertLogs("odoo.addons.payment_easycard", "WARNING"):
+            action = event.with_user(self.accountant).action_clinic_charge_no_show_fee()
+        self.assertEqual(action["params"]["type"], "warning", "pending, not failed")
+        self.assertIn("waiting", event.clinic_fee_invoice_id.message_ids[0].body)
+        self.assertTrue(event._clinic_fee_refusal(), "no second charge while it is pending")
+        fee = event.clinic_transaction_ids.filtered(lambda tx: tx.operation == "offline")
+        self.env.cr.execute("UPDATE payment_transaction SET create_date = create_date - "
+                            "interval '10 minutes' WHERE id = %s", [fee.id])
+        self.env["payment.transaction"]._cron_easycard_reconcile()
+        fee._post_process()  # what Odoo's post-processing job does with it next
+        self.assertEqual(fee.state, "done")
+        self.assertEqual(event.clinic_payment_state, "fee_charged")
+        self.assertEqual(len(self.sim_deals()), 1, "charged exactly once")
+
     def test_a_refused_no_show_fee_leaves_the_invoice_open_with_the_reason(self):
         event = self._guaranteed()
         self.sim.store.decline_token(event.clinic_guarantee_token_id.provider_ref)
@@ -120,7 +138,9 @@ class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, Guarante
         self.assertEqual(action["params"]["type"], "danger")
         self.assertIn("Declined", action["params"]["message"])
         self.assertEqual(event.clinic_payment_state, "guaranteed")
-        self.assertEqual(event.clinic_fee_invoice_id.payment_state, "not_paid")
+        invoice = event.clinic_fee_invoice_id
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertIn("Declined", invoice.message_ids[0].body, "the reason is on the invoice")
 
 
 # The payer's hand on EasyCard's page (another site, where no tour runs): checks the page is
