@@ -61,52 +61,55 @@ class EasyCardController(http.Controller):
             event = None
         if not isinstance(event, dict):
             return request.make_json_response({"status": "ignored"}, status=400)
-        provider_sudo = self._easycard_provider(event.get("terminalID"))
-        if not provider_sudo:
+        providers_sudo = self._easycard_providers(event.get("terminalID"))
+        if not providers_sudo:
             _logger.warning("EasyCard webhook for an unknown terminal: %s", event.get("eventID"))
             return request.make_json_response({"status": "ignored"})
-        self._easycard_check_header(provider_sudo)
+        self._easycard_check_header(providers_sudo)
         entity = easycard_id(event.get("entityReference"))
         try:
             if entity and event.get("entityType") == DEAL_ENTITY:
-                self._easycard_deal_event(provider_sudo, entity)
+                self._easycard_deal_event(providers_sudo, entity)
             elif entity and event.get("entityType") == CARD_ENTITY:
-                self._easycard_card_event(provider_sudo, entity, event)
+                self._easycard_card_event(providers_sudo, entity, event)
         except ValidationError as exc:
             _logger.warning("EasyCard webhook %s not processed: %s", event.get("eventID"), exc)
         return request.make_json_response({"status": "ok"})
 
     @staticmethod
-    def _easycard_provider(terminal):
+    def _easycard_providers(terminal):
+        """The enabled EasyCard providers of ``terminal`` (the companies sharing it)."""
         terminal = easycard_id(terminal)
         if not terminal:
             return None
         providers = request.env["payment.provider"].sudo().search(
             [("code", "=", "easycard"), ("state", "!=", "disabled")])
-        return providers.filtered(
-            lambda p: easycard_id(p.easycard_terminal_id) == terminal)[:1]
+        return providers.filtered(lambda p: easycard_id(p.easycard_terminal_id) == terminal)
 
     @staticmethod
-    def _easycard_check_header(provider_sudo):
-        name = provider_sudo.easycard_webhook_header_name
-        if not name:
+    def _easycard_check_header(providers_sudo):
+        """When a header was agreed for the terminal, the webhook must carry it."""
+        agreed = [(p.easycard_webhook_header_name.strip(), p.easycard_webhook_header_value or "")
+                  for p in providers_sudo if p.easycard_webhook_header_name]
+        if not agreed:
             return
-        received = request.httprequest.headers.get(name.strip()) or ""
-        if not consteq(received, provider_sudo.easycard_webhook_header_value or ""):
-            _logger.warning("EasyCard webhook refused: wrong or missing header %s.", name)
+        headers = request.httprequest.headers
+        if not any(consteq(headers.get(name) or "", value) for name, value in agreed):
+            _logger.warning("EasyCard webhook refused: wrong or missing header %s.",
+                            agreed[0][0])
             raise Forbidden()
 
     @staticmethod
-    def _easycard_deal_event(provider_sudo, deal_id):
+    def _easycard_deal_event(providers_sudo, deal_id):
         """The deal ``deal_id`` changed: process it on the transaction that made it, or on
         the payment its reference names while that one has no deal yet."""
         txs = request.env["payment.transaction"].sudo()
-        tx = txs.search([("provider_id", "=", provider_sudo.id),
+        tx = txs.search([("provider_id", "in", providers_sudo.ids),
                          ("provider_reference", "=", deal_id)], limit=1)
         if not tx:
-            deal = provider_sudo._send_api_request("GET", f"/api/transactions/{deal_id}")
+            deal = providers_sudo[0]._send_api_request("GET", f"/api/transactions/{deal_id}")
             reference = (deal.get("dealDetails") or {}).get("dealReference")
-            tx = txs.search([("provider_id", "=", provider_sudo.id),
+            tx = txs.search([("provider_id", "in", providers_sudo.ids),
                              ("reference", "=", reference or ""),
                              ("provider_reference", "=", False)], limit=1)
             if not tx or deal.get("specialTransactionType") == "refund":
@@ -114,15 +117,15 @@ class EasyCardController(http.Controller):
         tx._easycard_settle(deal_id=deal_id)
 
     @staticmethod
-    def _easycard_card_event(provider_sudo, token_id, event):
+    def _easycard_card_event(providers_sudo, token_id, event):
         tokens = request.env["payment.token"].sudo().with_context(active_test=False)
         if event.get("eventName") in CARD_GONE_EVENTS:
-            tokens.search([("provider_id", "=", provider_sudo.id),
+            tokens.search([("provider_id", "in", providers_sudo.ids),
                            ("provider_ref", "=", token_id)]).write({"active": False})
             return
         reference = event.get("entityExternalReference")
         tx = request.env["payment.transaction"].sudo().search(
-            [("provider_id", "=", provider_sudo.id), ("reference", "=", reference or ""),
+            [("provider_id", "in", providers_sudo.ids), ("reference", "=", reference or ""),
              ("operation", "=", "validation")], limit=1)
         if tx and tx.state in ("draft", "pending"):
             tx._easycard_settle(token_id=token_id)
