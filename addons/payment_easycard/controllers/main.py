@@ -20,6 +20,12 @@ CARD_ENTITY = "CreditCardTokenDetails"
 CARD_GONE_EVENTS = ("CardTokenDeleted", "CreditCardExpired")
 
 
+def same_text(given, expected):
+    """Whether ``given`` is ``expected``, compared in constant time whatever its characters."""
+    return consteq(given.encode("utf-8", "surrogateescape"),
+                   expected.encode("utf-8", "surrogateescape"))
+
+
 class EasyCardController(http.Controller):
     """EasyCard sends the payer back, and its webhooks, unsigned: both only name what to
     read back from EasyCard's API, which is what the transaction is judged on."""
@@ -42,19 +48,21 @@ class EasyCardController(http.Controller):
 
     @staticmethod
     def _easycard_returning_tx(reference, access_token):
-        if not isinstance(reference, str) or not isinstance(access_token, str) \
-                or not payment_utils.check_access_token(access_token, reference):
+        if not isinstance(reference, str) or not isinstance(access_token, str):
+            return None
+        expected = payment_utils.generate_access_token(reference)
+        if not same_text(access_token, expected):
             return None
         return request.env["payment.transaction"].sudo().search(
             [("reference", "=", reference), ("provider_code", "=", "easycard")], limit=1)
 
     @http.route(WEBHOOK_ROUTE, type="http", auth="public", methods=["POST"], csrf=False,
                 save_session=False)
-    def easycard_webhook(self):
+    def easycard_webhook(self, **_params):
         """An event of EasyCard: check its header, re-read the entity it names and process
         it. Answers 200 once handled (or when there is nothing to do), so that EasyCard
         does not send it again; 403 for a wrong header, 400 for a body that is not an
-        event."""
+        event. Query or form values are not EasyCard's and are ignored."""
         try:
             event = request.get_json_data()
         except ValueError:
@@ -94,7 +102,7 @@ class EasyCardController(http.Controller):
         if not agreed:
             return
         headers = request.httprequest.headers
-        if not any(consteq(headers.get(name) or "", value) for name, value in agreed):
+        if not any(same_text(headers.get(name) or "", value) for name, value in agreed):
             _logger.warning("EasyCard webhook refused: wrong or missing header %s.",
                             agreed[0][0])
             raise Forbidden()

@@ -4,7 +4,7 @@ nothing changes unless EasyCard's API confirms it."""
 import json
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import tagged
@@ -44,16 +44,24 @@ class TestEasyCardFuzz(EasyCardCase):
         return txs, self.env.cr.fetchall()
 
     def test_webhook_bodies_never_break_the_server_nor_change_anything(self):
+        self.provider.write({"easycard_webhook_header_name": "X-Clinic-Hook",
+                             "easycard_webhook_header_value": "s3cret"})
         tx = self._tx()
         self._checkout(tx)
         before = self._snapshot()
 
         @FUZZ
-        @given(body=st.one_of(EVENTS, JSON, st.binary(max_size=200)))
-        def post(body):
+        @given(body=st.one_of(EVENTS, JSON, st.binary(max_size=200)),
+               header=st.one_of(st.none(), st.just("s3cret"),
+                                st.text(st.characters(min_codepoint=32, max_codepoint=255),
+                                        max_size=40)))
+        @example(body={"terminalID": TERMINAL}, header="\u00b2")
+        def post(body, header):
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-            response = self.url_open(WEBHOOK_ROUTE, data=raw,
-                                     headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json"}
+            if header is not None:
+                headers["X-Clinic-Hook"] = header.encode("latin-1")
+            response = self.url_open(WEBHOOK_ROUTE, data=raw, headers=headers)
             self.assertLess(response.status_code, 500, raw[:200])
 
         # Events naming nothing EasyCard knows are logged (and acknowledged): not asserted here.
@@ -71,6 +79,7 @@ class TestEasyCardFuzz(EasyCardCase):
             st.sampled_from(["reference", "access_token", "transactionID", "TokenID",
                              "transactionid", "x"]),
             st.one_of(TEXT, st.uuids().map(str), st.just(tx.reference)), max_size=5))
+        @example(params={"reference": "\u00b2", "access_token": "\u0663"})
         def visit(params):
             response = self.url_open("/payment/easycard/return", params=params,
                                      allow_redirects=False)
