@@ -3,7 +3,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare
 
@@ -127,6 +127,7 @@ class PaymentTransaction(models.Model):
         if payment_data.get("transaction"):
             self._easycard_apply_deal(payment_data["transaction"])
         elif payment_data.get("token"):
+            self._easycard_set_method({"cardBrand": payment_data["token"].get("cardVendor")})
             self._set_done()
         elif payment_data.get("intent"):
             self._easycard_apply_intent(payment_data["intent"])
@@ -316,14 +317,14 @@ class PaymentTransaction(models.Model):
         found = self.provider_id._send_api_request(
             "GET", "/api/cardtokens", params={"ConsumerID": self.easycard_consumer_id},
             reference=self.reference)
-        known = set(self.env["payment.token"].sudo().with_context(active_test=False).search(
-            [("provider_id", "=", self.provider_id.id)]).mapped("provider_ref"))
-        for row in found.get("data") or []:
-            if isinstance(row, dict) and row.get("creditCardTokenID") not in known \
-                    and easycard_id(row.get("terminalID")) == easycard_id(
-                        self.provider_id.easycard_terminal_id):
-                return row
-        return None
+        terminal = easycard_id(self.provider_id.easycard_terminal_id)
+        rows = [row for row in found.get("data") or [] if isinstance(row, dict)
+                and easycard_id(row.get("terminalID")) == terminal]
+        known = set(self.env["payment.token"].sudo().with_context(active_test=False).search([
+            ("provider_id", "=", self.provider_id.id),
+            ("provider_ref", "in", [row.get("creditCardTokenID") for row in rows]),
+        ]).mapped("provider_ref"))
+        return next((row for row in rows if row.get("creditCardTokenID") not in known), None)
 
     # === MERCHANT-INITIATED OPERATIONS === #
 
@@ -451,6 +452,40 @@ class PaymentTransaction(models.Model):
             "settled. Try again after the nightly settlement.", status=deal.get("status")))
 
     # === RECONCILIATION === #
+
+    def action_easycard_check(self):
+        """Staff ask EasyCard now what became of this transaction, as the reconciliation job
+        does; a charge that never answered is judged only once EasyCard has had the time to
+        record it."""
+        self.ensure_one()
+        if self.provider_code != "easycard" or self.state not in ("draft", "pending"):
+            raise UserError(self.env._("Only an EasyCard payment waiting for an outcome can "
+                                       "be checked with EasyCard."))
+        unanswered = not (self.provider_reference or self.easycard_intent_id
+                          or self.operation == "refund")
+        wait = timedelta(minutes=const.RECONCILE_AFTER_MINUTES)
+        if unanswered and self.create_date > fields.Datetime.now() - wait:
+            raise UserError(self.env._(
+                "EasyCard did not answer this charge: check again from %(time)s, once EasyCard "
+                "has recorded it. Do not charge the card again meanwhile.",
+                time=fields.Datetime.context_timestamp(self, self.create_date + wait)
+                .strftime("%H:%M")))
+        try:
+            self._easycard_reconcile()
+        except ValidationError as exc:
+            raise UserError(self.env._("EasyCard could not be asked: %(reason)s",
+                                       reason=exc.args[0])) from None
+        state = dict(self._fields["state"]._description_selection(self.env))[self.state]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if self.state == "done" else "info",
+                "message": self.env._("EasyCard was asked: the payment is %(state)s.",
+                                      state=state),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _cron_easycard_reconcile(self, limit=200):

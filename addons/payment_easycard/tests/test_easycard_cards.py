@@ -21,6 +21,7 @@ class TestEasyCardCards(EasyCardCase):
         self.assertEqual(token.payment_details, APPROVED[-4:])
         self.assertEqual(token.partner_id, self.payer)
         self.assertEqual(token.easycard_consumer_id, intent["dealDetails"]["consumerID"])
+        self.assertEqual(token.payment_method_id.code, "visa", "the card's brand, as EasyCard says")
         self.assertFalse(self.sim_deals(), "nothing charged")
         self.assertNotIn(APPROVED, str(token.read()), "the card number is never stored")
 

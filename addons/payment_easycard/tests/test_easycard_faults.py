@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import EasyCardCase, logs_warning
@@ -97,6 +98,15 @@ class TestEasyCardFaults(EasyCardCase):
         self.return_to_odoo(self.sim_pay(tx)["redirect"])
         self.assertEqual(tx.state, "done")
 
+    def test_a_card_left_without_its_id_in_the_return_is_found_by_its_customer(self):
+        tx = self._tx("validation")
+        self._checkout(tx)
+        self.sim_fault("checkout", "redirect_without_id")
+        paid = self.sim_pay(tx)
+        self.return_to_odoo(paid["redirect"])
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.token_id.provider_ref, paid["tokenID"])
+
     @logs_warning
     def test_a_return_naming_another_deal_confirms_nothing_until_reconciled(self):
         other = self._tx()
@@ -128,3 +138,44 @@ class TestEasyCardFaults(EasyCardCase):
         self.assertEqual(refund.state, "pending")
         self._reconcile(refund)
         self.assertEqual(refund.state, "done")
+
+    @logs_warning
+    def test_staff_checking_a_charge_that_never_answered_wait_then_learn_its_outcome(self):
+        fee = self._fee()
+        self.sim_fault("transactions.create", "drop_after")
+        fee._charge_with_token()
+        with self.assertRaises(UserError, msg="too early to judge: nothing concluded"):
+            fee.action_easycard_check()
+        self.assertEqual(fee.state, "pending")
+        self._age(fee)
+        action = fee.action_easycard_check()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(fee.state, "done")
+        self.assertEqual(len(self.sim_deals(fee.reference)), 1, "charged exactly once")
+
+    def _hold(self):
+        self.provider.capture_manually = True
+        tx = self._tx()
+        self._checkout(tx)
+        self.return_to_odoo(self.sim_pay(tx)["redirect"])
+        self.assertEqual(tx.state, "authorized")
+        return tx
+
+    def test_an_expired_hold_cannot_be_captured_and_says_so(self):
+        tx = self._hold()
+        self.sim.store.expire_j5()
+        capture = tx._capture()
+        self.assertEqual(capture.state, "error")
+        self.assertIn("expired", capture.state_message)
+        self.assertFalse([d for d in self.sim_deals(tx.reference) if d["jDealType"] == "J4"])
+
+    def test_a_hold_whose_release_is_refused_is_flagged_with_the_deal_to_cancel(self):
+        tx = self._hold()
+        self.sim_fault("transmission.cancel", "bad_request")
+        with self.assertLogs("odoo.addons.payment_easycard", "ERROR"):
+            void = tx._void()
+        self.assertEqual(void.state, "error")
+        [j4] = [d for d in self.sim_deals(tx.reference) if d["jDealType"] == "J4"]
+        self.assertIn(j4["paymentTransactionID"], void.state_message,
+                      "staff are told which deal to cancel before settlement")
+
