@@ -1,4 +1,5 @@
 import base64
+import re
 from datetime import UTC, datetime, timedelta
 
 import vobject
@@ -98,6 +99,17 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
     def _mine(self):
         return self.env["calendar.event"].with_context(active_test=False).search(
             [("clinic_patient_id", "=", self.patient.id)])
+
+    def test_the_times_heading_names_the_day_once_in_hebrew(self):
+        self.authenticate("booking_patient", "booking_patient")
+        page = self.url_open(f"/he/my/appointments/book?service={self.service.id}"
+                             f"&staff={self.staff.id}").text
+        day = re.search(r'data-day="([\d-]+)"', page).group(1)
+        times = self.url_open(f"/he/my/appointments/book?service={self.service.id}"
+                              f"&staff={self.staff.id}&day={day}").text
+        heading = text_of(re.search(r'<h5 id="o_clinic_times".*?</h5>', times, re.S).group(0))
+        self.assertTrue(heading.startswith("בחירת שעה"), heading)
+        self.assertNotIn("ביום יום", heading, "the day's name is said once")
 
     def test_tour_book_reschedule_cancel_each_mail_the_patient_in_hebrew(self):
         mails = self._mails_to_patient()
