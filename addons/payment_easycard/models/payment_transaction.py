@@ -447,6 +447,15 @@ class PaymentTransaction(models.Model):
             self._set_done(state_message=self.env._(
                 "Cancelled at EasyCard before settlement: the card is not charged."))
             return None
+        if deal.get("status") == const.STATUS_TRANSMISSION_FAILED:
+            raise ValidationError(self.env._(
+                "EasyCard could not settle this payment with the card company, so the card was "
+                "not charged and there is nothing to refund: see the deal in EasyCard's "
+                "portal."))
+        total = float(deal.get("totalAmount") or 0)
+        if float_compare(float(deal.get("totalRefund") or 0), total, 2) >= 0:
+            raise ValidationError(self.env._(
+                "EasyCard has refunded this whole payment already: nothing is left to refund."))
         raise ValidationError(self.env._(
             "EasyCard can neither refund nor cancel this payment now (%(status)s): it is being "
             "settled. Try again after the nightly settlement.", status=deal.get("status")))

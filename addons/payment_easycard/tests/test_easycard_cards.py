@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from .common import APPROVED, EasyCardCase
+from .common import APPROVED, SETTLEMENT_FAILS, EasyCardCase
 
 
 @tagged("post_install", "-at_install")
@@ -64,10 +64,10 @@ class TestEasyCardCards(EasyCardCase):
         [deal] = self.sim_deals(tx.reference)
         self.assertEqual(deal["jDealType"], "J5")
 
-    def _paid(self, amount=120.0):
+    def _paid(self, amount=120.0, card=APPROVED):
         tx = self._tx(amount=amount)
         self._checkout(tx)
-        self.return_to_odoo(self.sim_pay(tx)["redirect"])
+        self.return_to_odoo(self.sim_pay(tx, card=card)["redirect"])
         self.assertEqual(tx.state, "done")
         return tx
 
@@ -102,4 +102,13 @@ class TestEasyCardCards(EasyCardCase):
         tx._refund()
         again = tx._refund(amount_to_refund=10.0)
         self.assertEqual(again.state, "error")
-        self.assertIn("neither refund nor cancel", again.state_message)
+        self.assertIn("nothing is left to refund", again.state_message)
+
+    def test_a_payment_whose_settlement_failed_has_nothing_to_refund_and_says_why(self):
+        tx = self._paid(card=SETTLEMENT_FAILS)
+        self.assertEqual(self.sim.store.transmit()["failed"], [tx.provider_reference])
+        refund = tx._refund()
+        self.assertEqual(refund.state, "error")
+        self.assertIn("nothing to refund", refund.state_message)
+        self.assertEqual(tx.state, "done", "the confirmed payment is not moved back")
+
