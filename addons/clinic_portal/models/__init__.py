@@ -16,6 +16,7 @@ from . import calendar_attendee
 from . import calendar_event
 from . import calendar_event_payment
 from . import account_move
+from . import payment_token
 from . import payment_transaction
 from . import clinic_availability_engine
 from . import clinic_booking_engine

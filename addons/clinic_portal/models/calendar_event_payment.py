@@ -485,7 +485,7 @@ class CalendarEvent(models.Model):
         self.message_post(
             body=self.env._("Booked by %(patient)s from the client portal, with their card "
                             "ending in %(card)s kept as a guarantee.",
-                            patient=self.clinic_patient_id.name, card=token.payment_details),
+                            patient=self.clinic_patient_id.name, card=token._clinic_card_label()),
             partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
 
     def _clinic_portal_card_url(self):
@@ -677,7 +677,7 @@ class CalendarEvent(models.Model):
         self.message_post(
             body=self.env._("No-show fee of %(amount)s charged to the card ending in %(card)s "
                             "(%(reference)s).", amount=self._clinic_tx_amount(tx),
-                            card=tx.token_id.payment_details, reference=tx.reference),
+                            card=tx.token_id._clinic_card_label(), reference=tx.reference),
             subtype_xmlid="mail.mt_note")
 
     def _clinic_fee_note(self, message):
@@ -690,7 +690,7 @@ class CalendarEvent(models.Model):
     def _clinic_fee_outcome(self, tx):
         """Tell the staff member how the charge ``tx`` went; a charge not confirmed is noted
         on the appointment and on the fee's invoice too."""
-        values = {"amount": self._clinic_tx_amount(tx), "card": tx.token_id.payment_details,
+        values = {"amount": self._clinic_tx_amount(tx), "card": tx.token_id._clinic_card_label(),
                   "invoice": self.clinic_fee_invoice_id.name}
         if tx.state == "done":
             message, kind = self.env._(

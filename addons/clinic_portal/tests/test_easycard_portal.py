@@ -103,6 +103,9 @@ class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, Guarante
         event = self._guaranteed()
         token = event.clinic_guarantee_token_id
         self.assertEqual(token.provider_id, self.easycard)
+        detail = self.url_open(event._clinic_portal_url()).text
+        self.assertRegex(detail, r'o_clinic_card">1111</span>\s*<span dir="ltr" '
+                                 r'class="o_clinic_card_brand">\(VISA\)</span>')
         self._past(event)
         action = event.with_user(self.accountant).action_clinic_charge_no_show_fee()
         self.assertEqual(action["params"]["type"], "success")

@@ -1,3 +1,4 @@
+import re
 
 from odoo.tests import HttpCase, tagged
 
@@ -89,6 +90,16 @@ class TestGuaranteePortal(PortalPaymentRequests, GuaranteeSetup, HttpCase):
             f"{event._clinic_portal_url()}?message=booked"))
         self.assertEqual(event.clinic_payment_state, "guaranteed")
         self.assertFalse(event.clinic_transaction_ids)
+
+    def test_a_saved_card_is_shown_by_its_last_four_digits_and_brand_only(self):
+        card = self._card_of(self.patient, details="Noa M. •••• 4242 exp 12/2029")
+        card.payment_method_id = self.env.ref("payment.payment_method_visa")
+        confirm = self._confirm_page(self._free_start())
+        shown = re.search(r'class="o_clinic_card">([^<]*)</span>\s*'
+                          r'<span dir="ltr" class="o_clinic_card_brand">([^<]*)</span>', confirm)
+        self.assertEqual(shown.groups(), ("4242", "(VISA)"))
+        self.assertNotIn("2029", confirm, "nothing else the provider keeps is shown")
+        self.assertNotIn("Noa M.", confirm)
 
     def test_a_double_submit_lands_on_one_hold(self):
         start = self._free_start()
