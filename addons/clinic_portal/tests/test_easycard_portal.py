@@ -16,9 +16,29 @@ from .payment_common import TOTAL, PortalPaymentRequests
 from .test_booking_tours import speak_hebrew
 
 
+class EasyCardClinicSetup(EasyCardSimulatorMixin, GuaranteeSetup):
+    """The guarantee set-up paid through EasyCard (its simulator) alone: the Demo provider
+    off, both paid services given by ``staff``."""
+
+    @classmethod
+    def _setup_easycard_clinic(cls):
+        if cls.env["ir.module.module"]._get("payment_easycard").state != "installed":
+            raise SkipTest("payment_easycard is not installed (tests/tiers.py installs it)")
+        cls._setup_guarantee(cls.env)
+
+    @classmethod
+    def _pay_through_easycard_only(cls):
+        cls._start_easycard(cls.company)
+        cls.provider.write({"state": "disabled"})  # the Demo provider
+        (cls.consultation | cls.physio).product_tmpl_id.clinic_staff_user_ids = cls.staff
+
+    def setUp(self):
+        super().setUp()
+        self._reset_easycard()
+
+
 @tagged("post_install", "-at_install")
-class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, GuaranteeSetup,
-                         HttpCase):
+class TestEasyCardPortal(PortalPaymentRequests, EasyCardClinicSetup, HttpCase):
     """The client portal's payments through EasyCard (its simulator, over real HTTP): a
     prepaid appointment, a card left as guarantee and its no-show fee, a paid appointment
     cancelled and refunded. The portal code is the one the Demo provider's tests prove."""
@@ -26,18 +46,12 @@ class TestEasyCardPortal(EasyCardSimulatorMixin, PortalPaymentRequests, Guarante
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if cls.env["ir.module.module"]._get("payment_easycard").state != "installed":
-            raise SkipTest("payment_easycard is not installed (tests/tiers.py installs it)")
-        cls._setup_guarantee(cls.env)
+        cls._setup_easycard_clinic()
         cls._open_every_day()
-        cls._start_easycard(cls.company)
-        cls.provider.write({"state": "disabled"})  # the Demo provider: EasyCard alone
-        cls.consultation.product_tmpl_id.clinic_staff_user_ids = cls.staff
-        cls.physio.product_tmpl_id.clinic_staff_user_ids = cls.staff
+        cls._pay_through_easycard_only()
 
     def setUp(self):
         super().setUp()
-        self._reset_easycard()
         self.authenticate("booking_patient", "booking_patient")
 
     def _free_start(self, product):
@@ -169,26 +183,21 @@ PAYER_ON_EASYCARD = """
 
 
 @tagged("post_install", "-at_install")
-class TestEasyCardToursHebrew(EasyCardSimulatorMixin, GuaranteeSetup, HttpCase):
+class TestEasyCardToursHebrew(EasyCardClinicSetup, HttpCase):
     """In Chromium, in Hebrew: a patient books a prepaid service and pays on EasyCard's page
     (its simulator) with a test card; another leaves a card there as guarantee."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if cls.env["ir.module.module"]._get("payment_easycard").state != "installed":
-            raise SkipTest("payment_easycard is not installed (tests/tiers.py installs it)")
-        cls._setup_guarantee(cls.env)
+        cls._setup_easycard_clinic()
         speak_hebrew(cls)
         cls.env["ir.module.module"]._load_module_terms(["payment_easycard"], ["he_IL"],
                                                        overwrite=True)
-        cls._start_easycard(cls.company)
-        cls.provider.write({"state": "disabled"})
-        (cls.consultation | cls.physio).product_tmpl_id.clinic_staff_user_ids = cls.staff
+        cls._pay_through_easycard_only()
 
     def setUp(self):
         super().setUp()
-        self._reset_easycard()
         script = PAYER_ON_EASYCARD % {"origin": json.dumps(self.sim.base_url)}
         original = ChromeBrowser.navigate_to
 
