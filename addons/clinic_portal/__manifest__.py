@@ -56,6 +56,7 @@
     "assets": {
         "web.assets_frontend": [
             "clinic_portal/static/src/js/survey_terms.js",
+            "clinic_portal/static/src/interactions/booking_planner.js",
         ],
         "web.assets_tests": [
             "clinic_portal/static/tests/tours/*.js",

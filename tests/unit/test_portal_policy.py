@@ -86,6 +86,9 @@ def test_days_and_starts_are_read_from_ascii_only():
     assert text.parse_start("20260302T0800Z") == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     assert [text.parse_start(v) for v in ("20260302T0860Z", "٢٠٢٦0302T0800Z", "20260302T0800",
                                           "00000101T0000Z", "", 20260302)] == [None] * 6
+    assert text.parse_month("2026-12") == date(2026, 12, 1)
+    assert [text.parse_month(v) for v in ("2026-13", "２０２６-03", "0000-01", "2026-03-01",
+                                          "2026-3", None, ["2026-03"])] == [None] * 7
 
 
 courses = clinic_portal("services.courses")

@@ -284,3 +284,26 @@ def test_the_datetime_adapter_agrees_with_the_seconds_engine_and_round_trips():
     assert slots.from_seconds(slots.to_seconds(at(8, 30).astimezone(JERUSALEM))) == at(8, 30)
     with pytest.raises(ValueError):
         slots.to_seconds(datetime(2026, 3, 2, 8))
+
+
+def test_a_month_view_shows_the_part_of_the_horizon_in_that_month():
+    # A horizon from 20 March for 30 days spans March and April, each cut to the horizon.
+    first, after = slots.bookable_horizon(date(2026, 3, 20), 0, 30, JERUSALEM)
+    assert slots.horizon_months(first, after, JERUSALEM) == (date(2026, 3, 1), date(2026, 4, 1))
+    march = slots.month_window(date(2026, 3, 1), first, after, JERUSALEM)
+    april = slots.month_window(date(2026, 4, 1), first, after, JERUSALEM)
+    assert march == (first, datetime(2026, 4, 1, tzinfo=JERUSALEM))
+    assert april == (datetime(2026, 4, 1, tzinfo=JERUSALEM), after)
+    with pytest.raises(ValueError):
+        slots.month_window(date(2026, 5, 1), first, after, JERUSALEM)
+    with pytest.raises(ValueError):
+        slots.month_window(date(2026, 2, 1), first, after, JERUSALEM)
+
+
+def test_the_next_month_of_a_december_is_january():
+    assert slots.next_month(date(2026, 12, 1)) == date(2027, 1, 1)
+    assert slots.next_month(date(2026, 1, 1)) == date(2026, 2, 1)
+    # A horizon ending exactly at a local midnight does not reach the next month.
+    first = datetime(2026, 3, 25, tzinfo=JERUSALEM)
+    assert slots.horizon_months(first, datetime(2026, 4, 1, tzinfo=JERUSALEM), JERUSALEM) \
+        == (date(2026, 3, 1), date(2026, 3, 1))

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytz
-from babel.dates import format_date
+from babel.dates import format_date, get_timezone_name
 from markupsafe import Markup, escape
 from werkzeug.exceptions import NotFound
 
@@ -19,7 +19,7 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from .. import const
 from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
-from ..services.text import parse_date, parse_id, parse_int, parse_start
+from ..services.text import parse_date, parse_id, parse_int, parse_month, parse_start
 from .booking_choice import BookingChoice
 from .language import lang_url
 
@@ -288,9 +288,15 @@ class ClinicPortal(CustomerPortal):
         later steps of a request do not price every service again."""
         if not event:
             services = request.env["clinic.availability.engine"]._services(partner)
-            values.update(services=services, blockers_of={
-                product.id: partner._clinic_booking_blockers(product)
-                for product, _offer in services})
+            blockers_of = {product.id: partner._clinic_booking_blockers(product)
+                           for product, _offer in services}
+            engine = request.env["clinic.booking.engine"]
+            policy = self._clinic_policy()
+            values.update(services=services, blockers_of=blockers_of, one_page={
+                # Booked on this page by its script: nothing to do before choosing a time.
+                product.id for product, offer in services
+                if not blockers_of[product.id]
+                and engine._payment_possible(partner, product, offer, policy)})
         return values
 
     def _clinic_staff_step(self, partner, choice, event):
@@ -340,6 +346,106 @@ class ClinicPortal(CustomerPortal):
                 "clinic.booking.engine"]._limit_message(policy),
             "day": day, "times": days.get(day, []) if day else [],
         }
+
+    # ------------------------------------------------------------------------------------
+    # The one-page booking's times: a month of a service's free times, in JSON
+    # ------------------------------------------------------------------------------------
+    @http.route("/my/appointments/book/times", type="http", auth="user", website=True,
+                methods=["GET"], sitemap=False)
+    def clinic_book_times(self, staff=None, month=None, tz=None, browser_tz=None, event=None,
+                          **kw):
+        """The free times of a month for the booking page's script: the service named as
+        the pages name it (or the appointment ``event`` rescheduled), with ``staff`` (an id,
+        or "any"), shown in the time zone ``tz`` (the patient's by default).
+
+        Only the availability work: every other part of the page is rendered by the server.
+        A refusal is a JSON ``{"error": message}`` with status 404 or 422, never a 500.
+        """
+        try:
+            event_sudo = self._document_check_access("calendar.event", parse_id(event)) \
+                if event else None
+            if not self._clinic_policy().booking_open:
+                raise UserError(request.env._("Online booking is not available."))
+            choice = self._clinic_choice(self._clinic_choice_params(kw), event_sudo)
+            if not choice:
+                raise NotFound()
+            if event_sudo:
+                staff = str(event_sudo.user_id.id)
+            values = self._clinic_month_times(choice, staff or const.ANY_STAFF, month, tz,
+                                              browser_tz, event_sudo)
+        except (AccessError, MissingError, NotFound):
+            return request.make_json_response(
+                {"error": request.env._("This page does not exist.")}, status=404)
+        except UserError as exc:
+            return request.make_json_response({"error": exc.args[0]}, status=422)
+        return request.make_json_response(values, headers={"Cache-Control": "no-store"})
+
+    def _clinic_month_times(self, choice, staff, month, tz_name, browser_tz, event):
+        """The JSON of ``clinic_book_times``: the month's days with free times, each with
+        its times, in the time zone ``tz_name``; the months before and after it in the
+        booking horizon; the time zones the patient may switch to, by name.
+
+        :raises NotFound: a month outside the booking horizon, or not a month
+        :raises UserError: a staff member not bookable for the service
+        """
+        availability = request.env["clinic.availability.engine"]
+        partner = request.env.user.partner_id
+        policy = self._clinic_policy()
+        own_tz = availability._tz(partner)
+        tz = pytz.timezone(tz_name) if tz_name in pytz.all_timezones_set else own_tz
+        chosen = self._clinic_chosen_staff(choice.staff_list, staff)
+        if not chosen:
+            raise UserError(choice.staff_error)
+        horizon = availability._horizon(partner, policy)
+        first_month, last_month = slots.horizon_months(*horizon, tz)
+        shown = parse_month(month) if month else first_month
+        if not shown:
+            raise NotFound()
+        try:
+            start, end = slots.month_window(shown, *horizon, tz)
+        except ValueError:
+            raise NotFound() from None
+        found = availability._free_starts(partner, choice.product, chosen, start, end, policy,
+                                          ignore_event=event)
+        current = {slots.from_naive_utc(event.start)} if event else set()
+        starts = sorted({s for user_starts in found.values() for s in user_starts} - current)
+        locale = babel_locale_parse(request.env.lang or "en_US")
+        days = slots.group_by_day(starts, tz)
+        limited = not starts and bool(availability._limited_staff(
+            partner, chosen, policy, ignore_event=event))
+        return {
+            "month": shown.strftime("%Y-%m"),
+            "title": format_date(shown, format="LLLL y", locale=locale),
+            "prev": (shown - timedelta(days=1)).strftime("%Y-%m")
+            if shown > first_month else None,
+            "next": slots.next_month(shown).strftime("%Y-%m") if shown < last_month else None,
+            "first_weekday": locale.first_week_day,
+            "weekdays": [locale.days["format"]["narrow"][(locale.first_week_day + i) % 7]
+                         for i in range(7)],
+            "weekday_names": [locale.days["format"]["wide"][(locale.first_week_day + i) % 7]
+                              for i in range(7)],
+            "days": [{
+                "day": day.isoformat(),
+                "label": format_date(day, format="EEEE d MMMM y", locale=locale),
+                "times": [{"start": format_start(s), "time": s.strftime("%H:%M")}
+                          for s in day_starts],
+            } for day, day_starts in days.items()],
+            "tz": tz.zone,
+            "zones": [{"zone": zone, "name": self._clinic_tz_name(zone, locale)}
+                      for zone in dict.fromkeys(filter(
+                          lambda zone: zone in pytz.all_timezones_set,
+                          (own_tz.zone, policy.company.sudo().resource_calendar_id.tz,
+                           browser_tz, tz.zone)))],
+            "staff": [{"id": user.id, "name": user.name} for user in choice.staff_list],
+            "limit_message": limited and availability.env[
+                "clinic.booking.engine"]._limit_message(policy) or "",
+        }
+
+    def _clinic_tz_name(self, zone, locale):
+        """A time zone as people name it ("Israel Time"), not by its database name."""
+        if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+            return "UTC"
+        return get_timezone_name(pytz.timezone(zone), locale=locale)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["GET"])

@@ -210,6 +210,36 @@ def bookable_horizon(today, start_days, range_days, tz):
     return _local_midnight(first, tz), _local_midnight(first + timedelta(days=range_days), tz)
 
 
+def month_of(value):
+    """The first day of the month of ``value`` (a date)."""
+    return value.replace(day=1)
+
+
+def next_month(month):
+    """The first day of the month after the one starting on ``month``."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_window(month, horizon_first, horizon_after, tz):
+    """The part of the booking horizon (aware instants) in the month starting on ``month``
+    (a date, in ``tz``): ``(first instant, after-last instant)``, aware.
+
+    :raises ValueError: a month the horizon does not reach
+    """
+    first = max(horizon_first, _local_midnight(month, tz))
+    after = min(horizon_after, _local_midnight(next_month(month), tz))
+    if first >= after:
+        raise ValueError("month outside the booking horizon")
+    return first, after
+
+
+def horizon_months(horizon_first, horizon_after, tz):
+    """``(first month, last month)`` the booking horizon reaches, as first days in ``tz``."""
+    last_instant = horizon_after - timedelta(seconds=1)
+    return (month_of(horizon_first.astimezone(tz).date()),
+            month_of(last_instant.astimezone(tz).date()))
+
+
 def page_of(day, today, start_days):
     """The page of the search that shows ``day``."""
     return max((day - today - timedelta(days=start_days)).days // PAGE_DAYS, 0)

@@ -17,6 +17,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_INT = 2**31 - 1
 _INT = re.compile(r"[0-9]{1,10}", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}", re.ASCII)
 _START = re.compile(r"[0-9]{8}T[0-9]{4}Z", re.ASCII)
 
 
@@ -54,6 +55,16 @@ def parse_date(value):
         return None
     try:
         return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_month(value):
+    """The first day of the month ``value`` spells as ``YYYY-MM``, or None."""
+    if not isinstance(value, str) or not _MONTH.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value + "-01")
     except ValueError:
         return None
 

@@ -5,10 +5,11 @@ from lxml import html
 from odoo.tests import HttpCase, tagged
 
 from .booking_common import BookingSetup
+from .journey_common import JourneyCounter
 
 
 @tagged("post_install", "-at_install")
-class TestRegistrationTour(BookingSetup, HttpCase):
+class TestRegistrationTour(JourneyCounter, BookingSetup, HttpCase):
     """A Hebrew-speaking prospect registers, fills the mandatory forms and books, in the
     browser."""
 
@@ -54,7 +55,9 @@ class TestRegistrationTour(BookingSetup, HttpCase):
         self.assertIn("בחירת סיסמה", mail.body_html, "the e-mail is in the client's language")
         link = html.fromstring(mail.body_html).xpath("//a[contains(@href, '/web/signup')]")
         url = urlsplit(link[0].get("href"))
-        self.start_tour(f"{url.path}?{url.query}", "clinic_portal_registration_signup")
+        # The first booking of a free service with three forms due, from the e-mailed link.
+        self._counted_tour(f"{url.path}?{url.query}", "clinic_portal_registration_signup",
+                           login=None)
         self.assertTrue(partner.user_ids)
         self.assertFalse(partner._clinic_forms_due())
         event = self.env["calendar.event"].search([("clinic_patient_id", "=", partner.id)])

@@ -1,6 +1,10 @@
 import { registry } from "@web/core/registry";
 
-import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+import {
+    bookOnOnePage,
+    firstFreeTime,
+    reportJourney,
+} from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
 // A Hebrew-speaking patient books, reschedules and cancels in the client portal, and is
 // refused, in Hebrew, when a rule says no. The pages are right-to-left.
@@ -18,40 +22,8 @@ tours.add("clinic_portal_book_he", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "Choose the service",
-            trigger: ".o_clinic_services .o_clinic_service:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the staff member",
-            trigger: ".o_clinic_staff_list .o_clinic_staff_option:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first day with free time",
-            trigger: "h5:contains('בחירת יום') ~ .o_clinic_days .o_clinic_day:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Choose the first free time",
-            trigger: ".o_clinic_times .o_clinic_time:first",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Confirm",
-            trigger: ".o_clinic_confirm_button:contains('קביעת הפגישה')",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The appointment is booked",
-            trigger: ".o_clinic_booked:contains('הפגישה שלך נקבעה')",
-        },
+        ...bookOnOnePage("Check-up", "קביעת הפגישה"),
+        reportJourney(".o_clinic_booked:contains('הפגישה שלך נקבעה')"),
     ],
 });
 
@@ -338,5 +310,76 @@ tours.add("clinic_portal_cancel_paid_he", {
             content: "The credit note's own page",
             trigger: ".o_portal_invoice_sidebar",
         },
+    ],
+});
+
+// The one-page booking, from the page listing the services.
+tours.add("clinic_portal_one_page_he", {
+    steps: () => [
+        {
+            content: "The booking page is right-to-left and in Hebrew",
+            trigger: "#wrapwrap.o_rtl .o_clinic_book h5:contains('בחירת שירות')",
+        },
+        ...bookOnOnePage("Check-up", "קביעת הפגישה"),
+        reportJourney(".o_clinic_booked:contains('הפגישה שלך נקבעה')"),
+    ],
+});
+
+// The next free time, offered up front; another staff member, another month, another zone.
+tours.add("clinic_portal_one_page_choices_he", {
+    steps: () => [
+        {
+            content: "Choose the service",
+            trigger: ".o_clinic_services .o_clinic_service[data-one-page]:contains('Check-up')",
+            run: "click",
+        },
+        {
+            content: "The time zone is named, not spelled as a database name",
+            trigger: ".o_clinic_planner_tz:has(option:checked:contains('שעון ישראל'))",
+        },
+        {
+            content: "Choose the second staff member",
+            trigger: ".o_clinic_planner_staff",
+            run: "selectByLabel Booking Staff Two",
+        },
+        {
+            content: "Show the times in the clinic's time zone, named in Hebrew",
+            trigger: ".o_clinic_planner_tz:has(option[value='Europe/Paris']:contains('שעון מרכז אירופה'))",
+            run: "select Europe/Paris",
+        },
+        {
+            content: "The times are now shown in it",
+            trigger: ".o_clinic_planner_tz:has(option[value='Europe/Paris']:checked)",
+        },
+        {
+            content: "Later month",
+            trigger: ".o_clinic_month_next:enabled",
+            run: "click",
+        },
+        {
+            content: "Back to the first month",
+            trigger: ".o_clinic_month_prev:enabled",
+            run: "click",
+        },
+        {
+            content: "In the first month, there is no earlier one",
+            trigger: ".o_clinic_planner:not([aria-busy]) .o_clinic_month_prev:disabled",
+        },
+        {
+            content: "Take the next free time offered up front",
+            trigger: ".o_clinic_planner_next_row:not(.d-none) .o_clinic_next_free",
+            run: "click",
+        },
+        {
+            content: "Its confirmation names the chosen staff member",
+            trigger: ".o_clinic_planner_confirm .o_clinic_confirm_staff:contains('Booking Staff Two')",
+        },
+        {
+            content: "Confirm",
+            trigger: ".o_clinic_planner_confirm .o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        reportJourney(".o_clinic_booked"),
     ],
 });

@@ -28,3 +28,51 @@ export function firstFreeTime(staffTrigger = ".o_clinic_staff_list .o_clinic_sta
         },
     ];
 }
+
+/**
+ * The last step of a counted journey: says in the browser's console the page loads and taps
+ * the counter of journey_common.py saw, which the Python test reads.
+ */
+export function reportJourney(check) {
+    return {
+        content: "Report the page loads and taps of the journey",
+        trigger: check,
+        run() {
+            const count = (name) => Number(sessionStorage.getItem(`clinicJourney.${name}`));
+            console.log(`clinic-journey ${JSON.stringify({ loads: count("loads"), taps: count("taps") })}`);
+        },
+    };
+}
+
+/**
+ * On the page listing the services, with a script: choosing a service shows its month of
+ * free times on the same page, choosing a time its confirmation, confirming books it.
+ *
+ * @param {string} service the service's name
+ * @param {string} [confirm] the confirm button's text
+ */
+export function bookOnOnePage(service, confirm) {
+    const button = confirm ? `:contains('${confirm}')` : "";
+    return [
+        {
+            content: `Choose ${service}`,
+            trigger: `.o_clinic_services .o_clinic_service[data-one-page]:contains('${service}')`,
+            run: "click",
+        },
+        {
+            content: "A month of free times appears, the first day's times shown",
+            trigger: ".o_clinic_planner:not(.d-none) .o_clinic_month .o_clinic_planner_day_button.btn-primary",
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_planner .o_clinic_times .o_clinic_planner_time:first",
+            run: "click",
+        },
+        {
+            content: "Confirm on the same page",
+            trigger: `.o_clinic_planner_confirm .o_clinic_confirm_button${button}`,
+            run: "click",
+            expectUnloadPage: true,
+        },
+    ];
+}

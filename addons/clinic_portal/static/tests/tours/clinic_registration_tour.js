@@ -1,6 +1,6 @@
 import { registry } from "@web/core/registry";
 
-import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+import { bookOnOnePage, reportJourney } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
 function fillForm(title) {
     return [
@@ -108,22 +108,7 @@ registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
             },
             expectUnloadPage: true,
         },
-        {
-            content: "Choose the service",
-            trigger: ".o_clinic_services .o_clinic_service:contains('Check-up')",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        ...firstFreeTime(),
-        {
-            content: "Confirm the appointment",
-            trigger: ".o_clinic_confirm_button",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The new client's appointment is booked",
-            trigger: ".o_clinic_booked",
-        },
+        ...bookOnOnePage("Check-up"),
+        reportJourney(".o_clinic_booked"),
     ],
 });
