@@ -23,7 +23,7 @@ COUNTER = """
         sessionStorage.setItem(key("taps"), "0");
     }
     document.addEventListener("click", (ev) => {
-        if (ev.target.closest?.("a[href], button, input, select, label, summary, [role=button]")) {
+        if (ev.target.closest?.("a[href], button, input, textarea, select, label, summary, [role=button]")) {
             bump("taps");
         }
     }, true);

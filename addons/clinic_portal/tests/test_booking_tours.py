@@ -11,6 +11,7 @@ from odoo.tools.translate import PoFileReader
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
+from .journey_common import JourneyCounter
 from .payment_common import TOTAL, BalanceSetup
 
 
@@ -45,7 +46,7 @@ def hebrew_term(field, xmlid):
 
 
 @tagged("post_install", "-at_install")
-class TestBookingToursHebrew(BookingSetup, HttpCase):
+class TestBookingToursHebrew(JourneyCounter, BookingSetup, HttpCase):
     """A Hebrew-speaking patient on the portal, in Chromium, right-to-left."""
 
     @classmethod
@@ -56,6 +57,9 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
 
     def _tour(self, url, name):
         self.start_tour(f"/he{url}", name, login="booking_patient")
+
+    def _counted(self, url, name):
+        return self._counted_tour(f"/he{url}", name, login="booking_patient")
 
     def _mails_to_patient(self):
         return self.env["mail.mail"].search(
@@ -113,7 +117,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
 
     def test_tour_book_reschedule_cancel_each_mail_the_patient_in_hebrew(self):
         mails = self._mails_to_patient()
-        self._tour("/my/appointments", "clinic_portal_book_he")
+        self._counted("/my/appointments", "clinic_portal_book_he")
         event = self._mine()
         self.assertEqual(len(event), 1)
         self.assertEqual(event.user_id, self.staff)
@@ -122,7 +126,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
         self._assert_ics_of(booked, event)
 
         mails, before = self._mails_to_patient(), event.start
-        self._tour(event._clinic_portal_url(), "clinic_portal_reschedule_he")
+        self._counted(event._clinic_portal_url(), "clinic_portal_reschedule_he")
         self.assertGreater(event.start, before)
         self.assertTrue(event.active)
         moved = self._one_new_mail(mails, event, "mail_template_appointment_rescheduled")
@@ -131,7 +135,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
         self._assert_ics_of(moved, event)
 
         mails = self._mails_to_patient()
-        self._tour(event._clinic_portal_url(), "clinic_portal_cancel_he")
+        self._counted(event._clinic_portal_url(), "clinic_portal_cancel_he")
         self.assertFalse(event.active)
         self.assertEqual(event.clinic_cancel_reason, 'אני בחו"ל')
         cancelled = self._one_new_mail(mails, event, "mail_template_appointment_cancelled")
@@ -183,7 +187,7 @@ class TestBookingToursHebrew(BookingSetup, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPrepaymentTourHebrew(BalanceSetup, HttpCase):
+class TestPrepaymentTourHebrew(JourneyCounter, BalanceSetup, HttpCase):
     """A Hebrew-speaking patient prepays a consultation on the Demo provider, in Chromium."""
 
     @classmethod
@@ -201,6 +205,14 @@ class TestPrepaymentTourHebrew(BalanceSetup, HttpCase):
         self.assertEqual(event.user_id, self.staff)
         self.assertEqual(event.clinic_transaction_id.provider_id, self.provider)
         self.assertIn(event.clinic_invoice_id.payment_state, ("paid", "in_payment"))
+
+    def test_tour_prepay_and_book_on_one_page(self):
+        self._counted_tour("/he/my/appointments/book", "clinic_portal_one_page_prepay_he",
+                           login="booking_patient")
+        event = self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
+        self.assertEqual(event.clinic_payment_state, "paid")
+        self.assertEqual(event.clinic_product_id, self.consultation)
+        self.assertEqual(event.clinic_transaction_id.provider_id, self.provider)
 
     def test_tour_book_on_balance(self):
         self.company.clinic_portal_skip_payment_with_balance = True

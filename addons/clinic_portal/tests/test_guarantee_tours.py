@@ -3,11 +3,12 @@ from datetime import UTC, datetime, timedelta
 from odoo.tests import HttpCase, tagged
 
 from .guarantee_common import GuaranteeSetup
+from .journey_common import JourneyCounter
 from .test_booking_tours import speak_hebrew
 
 
 @tagged("post_install", "-at_install")
-class TestGuaranteeToursHebrew(GuaranteeSetup, HttpCase):
+class TestGuaranteeToursHebrew(JourneyCounter, GuaranteeSetup, HttpCase):
     """In Hebrew, in Chromium: a patient leaves a card and books; an accountant charges the
     no-show fee to it."""
 
@@ -27,6 +28,16 @@ class TestGuaranteeToursHebrew(GuaranteeSetup, HttpCase):
         self.assertEqual(event.user_id, self.staff)
         self.assertEqual(event.clinic_guarantee_token_id.payment_details, "4242")
         self.assertEqual(event.clinic_guarantee_token_id.provider_id, self.provider)
+        self.assertFalse(event.clinic_invoice_ids, "nothing charged at booking")
+
+    def test_tour_leave_a_card_and_book_on_one_page(self):
+        _loads, taps = self._counted_tour("/he/my/appointments/book",
+                                          "clinic_portal_one_page_guarantee_he",
+                                          login="booking_patient")
+        event = self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
+        self.assertEqual(event.clinic_payment_state, "guaranteed")
+        self.assertEqual(event.clinic_product_id, self.physio)
+        self.assertEqual(event.clinic_guarantee_token_id.payment_details, "4242")
         self.assertFalse(event.clinic_invoice_ids, "nothing charged at booking")
 
     def test_tour_staff_charges_a_no_show_fee(self):

@@ -37,6 +37,18 @@ export class ClinicBookingPlanner extends Interaction {
         this.browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
     }
 
+    start() {
+        // Rescheduling: the appointment's service and staff member are set, the month shows.
+        this.eventId = this.planner.dataset.eventId;
+        if (this.eventId) {
+            this.staff = "any";
+            this.staffShown = true;
+            this.el.querySelector(".o_clinic_day_steps")?.classList.add("d-none");
+            this.planner.classList.remove("d-none");
+            this.loadMonth(null);
+        }
+    }
+
     q(selector) {
         return this.planner.querySelector(selector);
     }
@@ -77,11 +89,15 @@ export class ClinicBookingPlanner extends Interaction {
     }
 
     async loadMonth(month) {
-        const params = new URLSearchParams({
-            service: this.service.serviceId,
-            staff: this.staff,
-            browser_tz: this.browserZone,
-        });
+        const params = new URLSearchParams(
+            this.eventId
+                ? { event: this.eventId, browser_tz: this.browserZone }
+                : {
+                      service: this.service.serviceId,
+                      staff: this.staff,
+                      browser_tz: this.browserZone,
+                  }
+        );
         if (month) {
             params.set("month", month);
         }
@@ -107,9 +123,14 @@ export class ClinicBookingPlanner extends Interaction {
             }
         } catch {
             // Offline or a page the server could not answer: the steps' pages still can.
-            window.location.href = `${this.list.querySelector(
-                `[data-service-id="${this.service.serviceId}"]`
-            ).getAttribute("href")}`;
+            if (this.eventId) {
+                this.planner.classList.add("d-none");
+                this.el.querySelector(".o_clinic_day_steps")?.classList.remove("d-none");
+            } else {
+                window.location.href = this.list
+                    .querySelector(`[data-service-id="${this.service.serviceId}"]`)
+                    .getAttribute("href");
+            }
             return;
         }
         this.planner.removeAttribute("aria-busy");
@@ -265,11 +286,11 @@ export class ClinicBookingPlanner extends Interaction {
             other.classList.toggle("btn-outline-success", !chosen);
             other.setAttribute("aria-pressed", String(chosen));
         }
-        const params = new URLSearchParams({
-            service: this.service.serviceId,
-            staff: this.staff,
-            start: button.dataset.start,
-        });
+        const params = new URLSearchParams(
+            this.eventId
+                ? { start: button.dataset.start }
+                : { service: this.service.serviceId, staff: this.staff, start: button.dataset.start }
+        );
         const response = await this.waitFor(
             fetch(`${this.planner.dataset.confirmUrl}?${params}`)
         );

@@ -36,27 +36,22 @@ tours.add("clinic_portal_reschedule_he", {
             expectUnloadPage: true,
         },
         {
-            content: "Choose the last day offered",
-            trigger: ".o_clinic_days .o_clinic_day:last",
+            content: "The month of free times shows on the same page: choose its last day",
+            trigger: ".o_clinic_planner:not([aria-busy]) .o_clinic_planner_day_button:last",
             run: "click",
-            expectUnloadPage: true,
         },
         {
             content: "Choose its last free time",
-            trigger: ".o_clinic_times .o_clinic_time:last",
+            trigger: ".o_clinic_planner .o_clinic_planner_time:last",
+            run: "click",
+        },
+        {
+            content: "Confirm the move, on the same page",
+            trigger: ".o_clinic_planner_confirm .o_clinic_confirm_button",
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "Confirm the move",
-            trigger: ".o_clinic_confirm_button",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The appointment was moved",
-            trigger: ".o_clinic_rescheduled:contains('הפגישה שלך הועברה')",
-        },
+        reportJourney(".o_clinic_rescheduled:contains('הפגישה שלך הועברה')"),
     ],
 });
 
@@ -78,10 +73,7 @@ tours.add("clinic_portal_cancel_he", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "The appointment is cancelled",
-            trigger: ".o_clinic_cancelled:contains('הפגישה שלך בוטלה')",
-        },
+        reportJourney(".o_clinic_cancelled:contains('הפגישה שלך בוטלה')"),
     ],
 });
 
@@ -381,5 +373,29 @@ tours.add("clinic_portal_one_page_choices_he", {
             expectUnloadPage: true,
         },
         reportJourney(".o_clinic_booked"),
+    ],
+});
+
+// A prepaid service from the page listing the services: its confirmation says the time is
+// held while paying, then Odoo's payment form pays it.
+tours.add("clinic_portal_one_page_prepay_he", {
+    steps: () => [
+        ...bookOnOnePage("Paid consultation", "", ".o_clinic_prepayment_note"),
+        {
+            content: "The held time and Odoo's payment form",
+            trigger: ".o_clinic_pay_page .o_clinic_hold",
+        },
+        {
+            content: "Enter the Demo provider's test card",
+            trigger: ".o_clinic_pay_page #customer_input",
+            run: "edit 4242",
+        },
+        {
+            content: "Pay",
+            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_paid"),
     ],
 });

@@ -1,6 +1,10 @@
 import { registry } from "@web/core/registry";
 
-import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+import {
+    bookOnOnePage,
+    firstFreeTime,
+    reportJourney,
+} from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
 // A card as guarantee, in Hebrew and right-to-left: a patient leaves a card and books, and
 // a member of the staff charges the no-show fee to it.
@@ -74,5 +78,29 @@ tours.add("clinic_portal_no_show_fee_he", {
             content: "The button is gone once the fee is charged",
             trigger: ".o_form_view:not(:has(button[name='action_clinic_charge_no_show_fee']))",
         },
+    ],
+});
+
+// A service booked with a card, from the page listing the services: its confirmation says a
+// card is saved next and nothing is charged, then Odoo's form saves the card.
+tours.add("clinic_portal_one_page_guarantee_he", {
+    steps: () => [
+        ...bookOnOnePage("Physio session", "", ".o_clinic_guarantee_note .o_clinic_no_show_fee"),
+        {
+            content: "The held time and Odoo's form saving a card",
+            trigger: ".o_clinic_card_page .o_clinic_card_hold",
+        },
+        {
+            content: "Enter the Demo provider's test card",
+            trigger: ".o_clinic_card_page #customer_input",
+            run: "edit 4242",
+        },
+        {
+            content: "Save the card",
+            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_guarantee .o_clinic_card:contains('4242')"),
     ],
 });

@@ -50,9 +50,11 @@ export function reportJourney(check) {
  *
  * @param {string} service the service's name
  * @param {string} [confirm] the confirm button's text
+ * @param {string} [note] what the confirmation must show beside the button
  */
-export function bookOnOnePage(service, confirm) {
+export function bookOnOnePage(service, confirm, note) {
     const button = confirm ? `:contains('${confirm}')` : "";
+    const shown = note ? `:has(${note})` : "";
     return [
         {
             content: `Choose ${service}`,
@@ -70,7 +72,7 @@ export function bookOnOnePage(service, confirm) {
         },
         {
             content: "Confirm on the same page",
-            trigger: `.o_clinic_planner_confirm .o_clinic_confirm_button${button}`,
+            trigger: `.o_clinic_planner_confirm${shown} .o_clinic_confirm_button${button}`,
             run: "click",
             expectUnloadPage: true,
         },
