@@ -54,6 +54,11 @@ class ResPartner(models.Model):
              "country (else its company's, its portal user's or its creator's), whoever typed "
              "it.")
 
+    clinic_shown = fields.Boolean(
+        string="Clinic details shown", compute="_compute_clinic_shown",
+        help="Whether the contact's form shows the clinic's fields: the client portal is on "
+             "for its company (else the current company), or the contact already has "
+             "clinic data.")
     clinic_forms_summary = fields.Html(
         string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
         help="The client-portal forms this client completed, and when.")
@@ -66,6 +71,14 @@ class ResPartner(models.Model):
                 registration_rules.national_id_key(partner.clinic_national_id) or False)
             partner.clinic_phone_key = registration_rules.phone_key(
                 partner.phone, partner._clinic_phone_region()) or False
+
+    @api.depends("company_id", "clinic_status_id", "clinic_national_id")
+    @api.depends_context("company")
+    def _compute_clinic_shown(self):
+        for partner in self:
+            company = (partner.company_id or self.env.company).sudo()
+            partner.clinic_shown = company.clinic_portal_enabled or bool(
+                partner.clinic_status_id or partner.clinic_national_id)
 
     @api.depends("clinic_phone_key")
     def _compute_clinic_phone_display(self):

@@ -22,8 +22,9 @@ COUNTER = """
     if (sessionStorage.getItem(key("taps")) === null) {
         sessionStorage.setItem(key("taps"), "0");
     }
+    const controls = "a[href], button, input, textarea, select, label, summary, [role=button]";
     document.addEventListener("click", (ev) => {
-        if (ev.target.closest?.("a[href], button, input, textarea, select, label, summary, [role=button]")) {
+        if (ev.target.closest?.(controls)) {
             bump("taps");
         }
     }, true);

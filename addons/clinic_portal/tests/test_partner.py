@@ -49,3 +49,17 @@ class TestClientContact(ClinicPortalCase):
             status.unlink()
         status.action_archive()
         self.assertFalse(status.active)
+
+    def test_the_clinic_tab_shows_only_where_the_client_portal_is_on(self):
+        self.company.clinic_portal_enabled = True
+        closed = self.env["res.company"].create({"name": "Branch without a portal"})
+        here = self.env["res.partner"].create({"name": "Here"})
+        there = self.env["res.partner"].create({"name": "There", "company_id": closed.id})
+        known = self.env["res.partner"].create({
+            "name": "Known", "company_id": closed.id, "clinic_national_id": "123456782"})
+        self.assertTrue(here.with_company(self.company).clinic_shown)
+        self.assertFalse(there.clinic_shown, "the portal is off for their company")
+        self.assertTrue(known.clinic_shown, "clinic data already stored is never hidden")
+        self.company.clinic_portal_enabled = False
+        self.env.invalidate_all()
+        self.assertFalse(here.with_company(self.company).clinic_shown)

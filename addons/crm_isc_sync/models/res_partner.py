@@ -39,6 +39,10 @@ class ResPartner(models.Model):
                                             string="Booking orders")
     isc_booking_order_count = fields.Integer(compute="_compute_isc_booking_order_count",
                                              string="Booking order count")
+    isc_shown = fields.Boolean(
+        string="Isc account shown", compute="_compute_isc_shown",
+        help="Whether the contact's form shows the Isc account: its company's (else the "
+             "current company's) HIS is configured, or the contact already has Isc data.")
 
     _isc_patient_code_company_uniq = models.UniqueIndex(
         "(COALESCE(company_id, 0), isc_patient_code) WHERE isc_patient_code IS NOT NULL",
@@ -51,6 +55,17 @@ class ResPartner(models.Model):
             [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]))
         for partner in self:
             partner.isc_booking_order_count = counts.get(partner, 0)
+
+    @api.depends("company_id", "isc_patient_code", "isc_account_login")
+    @api.depends_context("company")
+    def _compute_isc_shown(self):
+        configured = {}
+        for partner in self:
+            company = partner.company_id or self.env.company
+            if company not in configured:
+                configured[company] = company._isc_his_configured()
+            partner.isc_shown = configured[company] or bool(
+                partner.isc_patient_code or partner.isc_account_login)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -47,3 +47,17 @@ class TestSettings(IscSyncCase):
             self.env["res.partner"].create({"name": "Duplicate", "isc_patient_code": "BN000011",
                                             "company_id": other.id})
             self.env.flush_all()
+
+    def test_the_isc_account_shows_only_where_the_his_is_configured(self):
+        elsewhere = self.env["res.company"].create({"name": "Clinic without a HIS"})
+        newcomer = self.env["res.partner"].create({"name": "Newcomer"})
+        theirs = self.env["res.partner"].create({"name": "Theirs", "company_id": elsewhere.id})
+        coded = self.env["res.partner"].create(
+            {"name": "Coded", "company_id": elsewhere.id, "isc_patient_code": "BN999001"})
+        self.assertTrue(newcomer.isc_shown, "the current company's HIS is configured")
+        self.assertFalse(theirs.isc_shown, "their company has no HIS")
+        self.assertTrue(coded.isc_shown, "Isc data already stored is never hidden")
+        # Without a HIS anywhere, a new contact shows no Isc account, its form no Isc button.
+        self.company.isc_his_api_key = False
+        self.env.invalidate_all()
+        self.assertFalse(newcomer.isc_shown)
