@@ -57,6 +57,7 @@
         "web.assets_frontend": [
             "clinic_portal/static/src/js/survey_terms.js",
             "clinic_portal/static/src/interactions/booking_planner.js",
+            "clinic_portal/static/src/scss/clinic_portal.scss",
         ],
         "web.assets_tests": [
             "clinic_portal/static/tests/tours/*.js",

@@ -45,7 +45,7 @@ class TestRegistrationTour(JourneyCounter, BookingSetup, HttpCase):
                            "clinic_mandatory_form_ids": [(5, 0, 0), *forms]})
 
     def test_tour_prospect_registers_fills_the_forms_and_books(self):
-        self.start_tour("/he/clinic/register", "clinic_portal_registration")
+        self._counted_tour("/he/clinic/register", "clinic_portal_registration", login=None)
         partner = self.env["res.partner"].search([("clinic_national_id", "=", "123456782")])
         self.assertEqual(len(partner), 1)
         self.assertEqual(partner.lang, "he_IL")

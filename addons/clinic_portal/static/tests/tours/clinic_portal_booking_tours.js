@@ -2,6 +2,7 @@ import { registry } from "@web/core/registry";
 
 import {
     bookOnOnePage,
+    checkAccessibility,
     firstFreeTime,
     reportJourney,
 } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
@@ -40,11 +41,16 @@ tours.add("clinic_portal_reschedule_he", {
             trigger: ".o_clinic_planner:not([aria-busy]) .o_clinic_planner_day_button:last",
             run: "click",
         },
+        checkAccessibility("the month of free times of a reschedule", ".o_clinic_planner_time"),
         {
             content: "Choose its last free time",
             trigger: ".o_clinic_planner .o_clinic_planner_time:last",
             run: "click",
         },
+        checkAccessibility(
+            "the confirmation of a reschedule",
+            ".o_clinic_planner_confirm .o_clinic_confirm_button"
+        ),
         {
             content: "Confirm the move, on the same page",
             trigger: ".o_clinic_planner_confirm .o_clinic_confirm_button",
@@ -62,6 +68,7 @@ tours.add("clinic_portal_cancel_he", {
             trigger: "#wrapwrap.o_rtl .o_clinic_cancel_toggle:contains('ביטול הפגישה')",
             run: "click",
         },
+        checkAccessibility("the cancellation form", "#clinic_cancel_form.show"),
         {
             content: "Give a reason",
             trigger: "#clinic_cancel_form.show textarea[name='reason']",
@@ -73,6 +80,7 @@ tours.add("clinic_portal_cancel_he", {
             run: "click",
             expectUnloadPage: true,
         },
+        checkAccessibility("the cancelled appointment", ".o_clinic_cancelled"),
         reportJourney(".o_clinic_cancelled:contains('הפגישה שלך בוטלה')"),
     ],
 });
@@ -313,6 +321,7 @@ tours.add("clinic_portal_one_page_he", {
             trigger: "#wrapwrap.o_rtl .o_clinic_book h5:contains('בחירת שירות')",
         },
         ...bookOnOnePage("Check-up", "קביעת הפגישה"),
+        checkAccessibility("the booked appointment", ".o_clinic_booked"),
         reportJourney(".o_clinic_booked:contains('הפגישה שלך נקבעה')"),
     ],
 });
@@ -381,10 +390,7 @@ tours.add("clinic_portal_one_page_choices_he", {
 tours.add("clinic_portal_one_page_prepay_he", {
     steps: () => [
         ...bookOnOnePage("Paid consultation", "", ".o_clinic_prepayment_note"),
-        {
-            content: "The held time and Odoo's payment form",
-            trigger: ".o_clinic_pay_page .o_clinic_hold",
-        },
+        checkAccessibility("the payment page", ".o_clinic_pay_page .o_clinic_hold"),
         {
             content: "Enter the Demo provider's test card",
             trigger: ".o_clinic_pay_page #customer_input",
@@ -396,6 +402,7 @@ tours.add("clinic_portal_one_page_prepay_he", {
             run: "click",
             expectUnloadPage: true,
         },
+        checkAccessibility("the paid appointment", ".o_clinic_appointment_detail .o_clinic_paid"),
         reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_paid"),
     ],
 });

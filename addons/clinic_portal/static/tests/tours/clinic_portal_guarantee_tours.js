@@ -2,6 +2,7 @@ import { registry } from "@web/core/registry";
 
 import {
     bookOnOnePage,
+    checkAccessibility,
     firstFreeTime,
     reportJourney,
 } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
@@ -86,10 +87,7 @@ tours.add("clinic_portal_no_show_fee_he", {
 tours.add("clinic_portal_one_page_guarantee_he", {
     steps: () => [
         ...bookOnOnePage("Physio session", "", ".o_clinic_guarantee_note .o_clinic_no_show_fee"),
-        {
-            content: "The held time and Odoo's form saving a card",
-            trigger: ".o_clinic_card_page .o_clinic_card_hold",
-        },
+        checkAccessibility("the card page", ".o_clinic_card_page .o_clinic_card_hold"),
         {
             content: "Enter the Demo provider's test card",
             trigger: ".o_clinic_card_page #customer_input",
@@ -101,6 +99,7 @@ tours.add("clinic_portal_one_page_guarantee_he", {
             run: "click",
             expectUnloadPage: true,
         },
+        checkAccessibility("the guaranteed appointment", ".o_clinic_appointment_detail .o_clinic_guarantee"),
         reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_guarantee .o_clinic_card:contains('4242')"),
     ],
 });

@@ -56,6 +56,7 @@ export function bookOnOnePage(service, confirm, note) {
     const button = confirm ? `:contains('${confirm}')` : "";
     const shown = note ? `:has(${note})` : "";
     return [
+        checkAccessibility("the services", ".o_clinic_services"),
         {
             content: `Choose ${service}`,
             trigger: `.o_clinic_services .o_clinic_service[data-one-page]:contains('${service}')`,
@@ -65,11 +66,16 @@ export function bookOnOnePage(service, confirm, note) {
             content: "A month of free times appears, the first day's times shown",
             trigger: ".o_clinic_planner:not(.d-none) .o_clinic_month .o_clinic_planner_day_button.btn-primary",
         },
+        checkAccessibility("a month of free times", ".o_clinic_planner_time"),
         {
             content: "Choose the first free time",
             trigger: ".o_clinic_planner .o_clinic_times .o_clinic_planner_time:first",
             run: "click",
         },
+        checkAccessibility(
+            "the confirmation on the booking page",
+            ".o_clinic_planner_confirm .o_clinic_confirm_button"
+        ),
         {
             content: "Confirm on the same page",
             trigger: `.o_clinic_planner_confirm${shown} .o_clinic_confirm_button${button}`,
@@ -77,4 +83,33 @@ export function bookOnOnePage(service, confirm, note) {
             expectUnloadPage: true,
         },
     ];
+}
+
+/**
+ * Checks the page as it is now with axe-core (loaded by journey_common.py) against WCAG 2.1
+ * AA, on the page's main content (the clinic's pages, not the website's header and footer),
+ * and says the violations in the browser's console for the Python test to judge.
+ *
+ * @param {string} state what the page shows now, named in the report
+ * @param {string} trigger what must be on the page first
+ */
+export function checkAccessibility(state, trigger = "main") {
+    return {
+        content: `Accessibility of: ${state}`,
+        trigger,
+        async run() {
+            const result = await window.axe.run(document.querySelector("main") || document, {
+                runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+                resultTypes: ["violations"],
+            });
+            const violations = result.violations.map((violation) => ({
+                id: violation.id,
+                impact: violation.impact,
+                help: violation.help,
+                targets: violation.nodes.map((node) => node.target.join(" ")),
+                summary: violation.nodes[0]?.failureSummary || "",
+            }));
+            console.log(`clinic-axe ${JSON.stringify({ state, violations })}`);
+        },
+    };
 }

@@ -1,6 +1,10 @@
 import { registry } from "@web/core/registry";
 
-import { bookOnOnePage, reportJourney } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+import {
+    bookOnOnePage,
+    checkAccessibility,
+    reportJourney,
+} from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
 function fillForm(title) {
     return [
@@ -60,6 +64,7 @@ registry.category("web_tour.tours").add("clinic_portal_registration", {
                 }
             },
         },
+        checkAccessibility("the registration form", ".o_clinic_registration_form"),
         { trigger: "input[name='first_name']", run: "edit דנה" },
         { trigger: "input[name='last_name']", run: "edit לוי" },
         { trigger: "input[name='mobile']", run: "edit 050-7654321" },
@@ -71,10 +76,8 @@ registry.category("web_tour.tours").add("clinic_portal_registration", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "The same page for everyone: check your e-mail",
-            trigger: ".o_clinic_registration_received",
-        },
+        checkAccessibility("the registration received", ".o_clinic_registration_received"),
+        reportJourney(".o_clinic_registration_received"),
     ],
 });
 
@@ -97,6 +100,7 @@ registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
             content: "Landed on the portal, three forms are due",
             trigger: ".o_clinic_forms_due:has(li:nth-child(3))",
         },
+        checkAccessibility("the portal home with three forms due", ".o_clinic_forms_due"),
         ...fillForm("Tour health"),
         ...fillForm("Tour nutrition"),
         ...fillForm("Tour intake"),
