@@ -59,6 +59,9 @@
             "clinic_portal/static/src/interactions/booking_planner.js",
             "clinic_portal/static/src/scss/clinic_portal.scss",
         ],
+        "web.assets_backend": [
+            "clinic_portal/static/src/scss/clinic_backend.scss",
+        ],
         "web.assets_tests": [
             "clinic_portal/static/tests/tours/*.js",
         ],

@@ -30,7 +30,22 @@ class CalendarEvent(models.Model):
                     "A session of %(plan)s can only be an appointment of its patient.",
                     plan=event.clinic_plan_line_id.plan_id.name))
 
+    clinic_started = fields.Boolean(
+        string="Started", compute="_compute_clinic_started",
+        help="The appointment's time has come: only then may the patient be marked a no-show.")
+    clinic_patient_phone = fields.Char(
+        related="clinic_patient_id.phone", string="Patient's phone")
+
+    @api.depends("start")
+    def _compute_clinic_started(self):
+        now = fields.Datetime.now()
+        for event in self:
+            event.clinic_started = bool(event.start) and event.start <= now
+
     def action_clinic_mark_no_show(self):
+        if self.filtered(lambda event: not event.clinic_started):
+            raise UserError(self.env._(
+                "An appointment that has not started yet cannot be marked a no-show."))
         self.write({"clinic_no_show": True})
 
     def action_clinic_mark_attended(self):

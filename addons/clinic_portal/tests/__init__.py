@@ -13,6 +13,7 @@ from . import test_availability_queries
 from . import test_booking_controller
 from . import test_booking_tours
 from . import test_booking_page
+from . import test_front_desk
 from . import test_portal_access
 from . import test_booking_race
 from . import test_migration
