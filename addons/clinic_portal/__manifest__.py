@@ -57,7 +57,11 @@
         "web.assets_frontend": [
             "clinic_portal/static/src/js/survey_terms.js",
             "clinic_portal/static/src/interactions/booking_planner.js",
+            "clinic_portal/static/src/interactions/cancel_form.js",
             "clinic_portal/static/src/scss/clinic_portal.scss",
+        ],
+        "survey.survey_assets": [
+            "clinic_portal/static/src/interactions/survey_form_flow.js",
         ],
         "web.assets_backend": [
             "clinic_portal/static/src/scss/clinic_backend.scss",

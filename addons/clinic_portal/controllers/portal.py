@@ -12,7 +12,7 @@ from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.http import request
-from odoo.tools.misc import babel_locale_parse
+from odoo.tools.misc import babel_locale_parse, format_amount
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -189,7 +189,34 @@ class ClinicPortal(CustomerPortal):
             paid_invoice=event_sudo.clinic_invoice_id.filtered(
                 lambda invoice: invoice.state == "posted" and invoice in invoices),
             paid_with=event_sudo._clinic_paid_with(),
+            google_calendar_url=self._clinic_google_calendar_url(
+                event_sudo, self._clinic_policy()),
+            cancel_outcome=self._clinic_cancel_outcome(event_sudo),
             **values)
+
+    def _clinic_cancel_outcome(self, event_sudo):
+        """What cancelling the appointment does to what the patient paid, said before they
+        confirm: refunded to the card, kept as their balance, or nothing charged."""
+        state = event_sudo.clinic_payment_state
+        if state == const.PAYMENT_PAID:
+            invoice = event_sudo.clinic_invoice_id
+            amount = format_amount(request.env, invoice.amount_total, invoice.currency_id) \
+                if invoice else ""
+            card = event_sudo._clinic_paid_with()
+            if (self._clinic_policy().cancel_refund == const.CANCEL_REFUND_CARD
+                    and not event_sudo.clinic_paid_from_balance and card):
+                return Markup(request.env._(
+                    "What you paid, %(amount)s, is refunded to %(card)s; your bank may take a "
+                    "few days to show it.")) % {
+                        "amount": Markup('<span dir="ltr">%s</span>') % amount,
+                        "card": Markup('<span class="o_clinic_paid_card">%s</span>') % card}
+            return Markup(request.env._(
+                "What you paid, %(amount)s, is kept as your balance with the clinic, for your "
+                "next appointments.")) % {"amount": Markup('<span dir="ltr">%s</span>') % amount}
+        if state == const.PAYMENT_GUARANTEED:
+            return request.env._(
+                "Nothing is charged: your card was kept only in case you did not come.")
+        return request.env._("Nothing is charged.")
 
     # ------------------------------------------------------------------------------------
     # List and detail
@@ -219,6 +246,36 @@ class ClinicPortal(CustomerPortal):
         return request.render("clinic_portal.portal_my_appointment", self._clinic_detail_values(
             event_sudo, message=message,
             mailed=bool(message and event_sudo._clinic_patient_mail_template(message))))
+
+    @http.route("/my/appointments/<int:event_id>/appointment.ics", type="http", auth="public",
+                website=True, methods=["GET"], sitemap=False)
+    def clinic_appointment_ics(self, event_id, access_token=None, **kw):
+        """The appointment as an .ics file for the patient's calendar: the same entry, with
+        the same UID, as the one the booking mail attaches."""
+        event_sudo = self._document_or_404("calendar.event", event_id, access_token)
+        ics = event_sudo.active and event_sudo._clinic_ics()
+        if not ics:
+            raise NotFound()
+        return request.make_response(ics, headers=[
+            ("Content-Type", "text/calendar; charset=utf-8"),
+            ("Content-Disposition", 'attachment; filename="appointment.ics"'),
+            ("Cache-Control", "no-store"),
+        ])
+
+    def _clinic_google_calendar_url(self, event_sudo, policy):
+        """A link that opens Google Calendar's "new event" page filled with the appointment:
+        its service, times (UTC), the clinic's address and the appointment's page."""
+        address = policy.company.partner_id.sudo()._display_address(without_company=True)
+        return "https://calendar.google.com/calendar/render?" + urlencode({
+            "action": "TEMPLATE",
+            "text": f"{event_sudo.clinic_product_id.name or event_sudo.name} – "
+                    f"{policy.company.name}",
+            "dates": "/".join(slots.from_naive_utc(moment).strftime("%Y%m%dT%H%M%SZ")
+                              for moment in (event_sudo.start, event_sudo.stop)),
+            "location": event_sudo.location or ", ".join(
+                filter(None, map(str.strip, address.splitlines()))),
+            "details": event_sudo.get_base_url() + event_sudo._clinic_portal_url(),
+        })
 
     # ------------------------------------------------------------------------------------
     # Booking: service, staff, day, time, confirm
@@ -293,9 +350,10 @@ class ClinicPortal(CustomerPortal):
             engine = request.env["clinic.booking.engine"]
             policy = self._clinic_policy()
             values.update(services=services, blockers_of=blockers_of, one_page={
-                # Booked on this page by its script: nothing to do before choosing a time.
+                # Booked on this page by its script: nothing but forms to do before choosing
+                # a time (the forms lead back to the time chosen).
                 product.id for product, offer in services
-                if not blockers_of[product.id]
+                if len(blockers_of[product.id]) == bool(partner._clinic_forms_due(product))
                 and engine._payment_possible(partner, product, offer, policy)})
         return values
 
@@ -593,8 +651,10 @@ class ClinicPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------
     @http.route("/my/forms/<int:survey_id>", type="http", auth="user", website=True,
                 methods=["GET"])
-    def clinic_form_start(self, survey_id, service=None, **kw):
-        """Open a form due before booking ``service``; its last page leads back to booking."""
+    def clinic_form_start(self, survey_id, service=None, staff=None, start=None, **kw):
+        """Open a form due before booking ``service``; the forms due are filled one after
+        the other, the last leads back to booking: to the confirmation of the time chosen
+        (``staff`` and ``start``) when there is one."""
         partner = request.env.user.partner_id
         product, offer = request.env["clinic.availability.engine"]._service(
             partner, parse_id(service))
@@ -602,13 +662,30 @@ class ClinicPortal(CustomerPortal):
         survey = partner._clinic_forms_due(product).filtered(lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()
-        back = f"/my/appointments/book?service={product.id}" if product else "/my/appointments/book"
-        return self._clinic_open_form(survey, back)
+        query = {"service": product.id} if product else {}
+        back = f"/my/appointments/book?{urlencode(query)}" if product else "/my/appointments/book"
+        when = parse_start(start)
+        if product and when and staff and (staff == const.ANY_STAFF or parse_id(staff)):
+            query.update(staff=staff, start=format_start(when))
+            back = f"/my/appointments/book/confirm?{urlencode(query)}"
+        return self._clinic_open_form(survey, back, product, query)
 
-    def _clinic_open_form(self, survey, back):
-        """Start ``survey``; its last page leads back to ``back`` in this page's language,
-        whatever language the form is in."""
+    def _clinic_open_form(self, survey, back, product=None, query=None):
+        """Start ``survey``; its last page leads to the next form due before booking
+        ``product`` (the same ``query`` opens it), and the last form back to ``back``, in
+        this page's language, whatever language the form is in."""
+        flow = request.session.get("clinic_form_flow") or {}
+        due = request.env.user.partner_id._clinic_forms_due(product)
+        same_flow = flow.get("back") == back and survey.id in flow.get("forms", [])
         request.session["clinic_form_return"] = lang_url(request.lang.code, back)
+        request.session["clinic_form_flow"] = {
+            "back": back,
+            "product": product.id if product else 0,
+            "query": urlencode(query or {}),
+            "prefix": lang_url(request.lang.code, ""),
+            # The forms of this round, those already filled first: "form 2 of 3".
+            "forms": flow["forms"] if same_flow else due.ids,
+        }
         return request.redirect(survey.get_start_url())
 
     def _clinic_refused(self, exc, params, staff, start, event=None):

@@ -109,7 +109,8 @@ class ClinicPlanPortal(ClinicPortal):
             lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()
-        return self._clinic_open_form(survey, f"/my/appointments/book?plan_line={line.id}")
+        return self._clinic_open_form(survey, f"/my/appointments/book?plan_line={line.id}",
+                                      line.product_id, {"plan_line": line.id})
 
     # ------------------------------------------------------------------------------------
     # The appointment: the session of the plan it is, and no price of its own

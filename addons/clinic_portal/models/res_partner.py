@@ -212,6 +212,28 @@ class ResPartner(models.Model):
                 for survey, when in sorted(done.items(), key=lambda item: item[1], reverse=True))
             partner.clinic_forms_summary = Markup("<ul>%s</ul>") % rows if rows else False
 
+    def _clinic_form_flow(self, flow, survey):
+        """Where the patient is in a round of forms due before booking (``flow``, kept in
+        the session by the portal when it opens a form): ``{"number", "total", "next"}`` for
+        ``survey``, the form shown, ``next`` the form due after it (or none), ``number``
+        its rank among the round's forms; None when ``survey`` is not one of them."""
+        self.ensure_one()
+        if not flow or survey.id not in flow.get("forms", []):
+            return None
+        product = self.env["product.product"].sudo().browse(flow.get("product") or 0).exists()
+        due = self._clinic_forms_due(product or None) - survey
+        forms = flow["forms"]
+        return {
+            "number": forms.index(survey.id) + 1,
+            "total": len(forms),
+            "progress": self.env._("Form %(number)s of %(total)s to fill in before booking",
+                                   number=forms.index(survey.id) + 1, total=len(forms)),
+            "next": due[:1],
+            "next_label": due and self.env._("Next form: %(title)s", title=due[0].title),
+            "next_url": due and (f"{flow.get('prefix', '')}/my/forms/{due[0].id}?"
+                                 f"{flow.get('query', '')}").rstrip("?"),
+        }
+
     def _clinic_booking_blockers(self, product):
         """Why this client cannot book ``product`` in the client portal yet.
 

@@ -1,6 +1,9 @@
 import json
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import vobject
 
 from odoo.tests import HttpCase, tagged
 
@@ -140,13 +143,22 @@ class TestBookingTimesRoute(BookingSetup, HttpCase):
         self.assertEqual(response.status_code, 303)
         self.assertIn("/web/login", response.headers["Location"])
 
-    def test_a_service_with_a_form_due_keeps_its_steps(self):
+    def test_a_form_due_is_linked_back_to_the_time_chosen(self):
         survey = self.env["survey.survey"].create({"title": "Intake"})
         self.company.sudo().clinic_mandatory_form_ids = [(0, 0, {
             "survey_id": survey.id, "frequency": "once", "audience": "all"})]
         page = self.url_open("/my/appointments/book").text
-        self.assertNotIn('data-one-page="1"', page,
-                         "a form due first: the service's link leads to the forms")
+        self.assertIn('data-one-page="1"', page, "the time is chosen first, the forms next")
+        _status, data = self._times(staff=self.staff.id)
+        start = data["days"][0]["times"][0]["start"]
+        confirm = self.url_open(f"/my/appointments/book/confirm?service={self.service.id}"
+                                f"&staff={self.staff.id}&start={start}").text
+        self.assertNotIn("o_clinic_confirm_button", confirm)
+        link = re.search(r'class="o_clinic_form_link" href="([^"]+)"', confirm).group(1)
+        response = self.url_open(link.replace("&amp;", "&"), allow_redirects=False)
+        self.assertIn(survey.get_start_url(), response.headers["Location"])
+        self.assertIn(f"staff={self.staff.id}", link)
+        self.assertIn(f"start={start}", link, "the form leads back to the time chosen")
 
 
 @tagged("post_install", "-at_install")
@@ -188,3 +200,49 @@ class TestOnePageBookingTours(JourneyCounter, BookingSetup, HttpCase):
                          "the next free time is the staff member's earliest")
         self.assertGreater(slots.from_naive_utc(event.start),
                            slots.from_naive_utc(event.create_date) + timedelta(hours=23))
+
+
+@tagged("post_install", "-at_install")
+class TestAddToCalendar(BookingSetup, HttpCase):
+    """A booked appointment's page adds it to the patient's calendar: an .ics file (the
+    mail's entry, same UID) and a Google Calendar link; nobody else gets either."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_booking(cls.env)
+        cls._open_every_day()
+
+    def test_the_appointment_page_offers_its_calendar_entry(self):
+        event = self._book(self._slots()[self.staff.id][2])
+        self.authenticate("booking_patient", "booking_patient")
+        page = self.url_open(f"{event._clinic_portal_url()}?message=booked").text
+        self.assertIn("o_clinic_add_to_calendar", page)
+        response = self.url_open(f"{event._clinic_portal_url()}/appointment.ics")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers["Content-Type"].startswith("text/calendar"))
+        entry = vobject.readOne(response.text).vevent
+        self.assertEqual(entry.dtstart.value.replace(tzinfo=None), event.start)
+        self.assertEqual(entry.uid.value, vobject.readOne(
+            event._clinic_ics().decode()).vevent.uid.value, "the mail's entry, not a second")
+        google = re.search(r'href="(https://calendar\.google\.com/[^"]+)"', page).group(1)
+        query = parse_qs(urlsplit(google.replace("&amp;", "&")).query)
+        start = slots.from_naive_utc(event.start).strftime("%Y%m%dT%H%M%SZ")
+        self.assertTrue(query["dates"][0].startswith(start + "/"))
+        self.assertIn("Check-up", query["text"][0])
+
+    def test_no_one_else_gets_the_calendar_entry(self):
+        theirs = self._book(self._slots(partner=self.other)[self.staff.id][4], partner=self.other)
+        self.authenticate("booking_patient", "booking_patient")
+        self.assertEqual(
+            self.url_open(f"{theirs._clinic_portal_url()}/appointment.ics").status_code, 404)
+        self.logout()
+        shared = theirs._clinic_portal_share_url()
+        path, token = shared.split("?")
+        self.assertEqual(self.url_open(f"{path}/appointment.ics?{token}").status_code, 200,
+                         "the mail's link opens it without logging in")
+        self.assertEqual(
+            self.url_open(f"{path}/appointment.ics?access_token=wrong").status_code, 404)
+        self._cancel(theirs)
+        self.assertEqual(self.url_open(f"{path}/appointment.ics?{token}").status_code, 404,
+                         "a cancelled appointment is in nobody's calendar")

@@ -181,9 +181,10 @@ class TestBookingToursHebrew(JourneyCounter, BookingSetup, HttpCase):
                                                 "question_type": "char_box"})],
         })
         self.service.product_tmpl_id.clinic_required_survey_id = survey
-        self._tour(f"/my/appointments/book?service={self.service.id}",
-                   "clinic_portal_form_then_booking_he")
+        self._counted("/my/appointments/book", "clinic_portal_form_then_booking_he")
         self.assertIn(survey, self.patient._clinic_completed_forms())
+        event = self._mine()
+        self.assertEqual(event.clinic_product_id, self.service, "booked at the time chosen")
 
 
 @tagged("post_install", "-at_install")

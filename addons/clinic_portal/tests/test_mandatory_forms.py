@@ -81,7 +81,9 @@ class TestMandatoryForms(HttpCase):
         page = self.url_open("/my").text
         self.assertIn("o_clinic_forms_due", page)
         for survey in (self.health, self.nutrition, self.intake):
-            self.assertIn(survey.get_start_url(), page)
+            self.assertIn(f'href="/my/forms/{survey.id}"', page)
+        response = self.url_open(f"/my/forms/{self.health.id}", allow_redirects=False)
+        self.assertIn(self.health.get_start_url(), response.headers["Location"])
         for survey in (self.health, self.nutrition, self.intake):
             self.complete(survey, datetime.now())
         self.assertNotIn("o_clinic_forms_due", self.url_open("/my").text)

@@ -68,6 +68,10 @@ tours.add("clinic_portal_cancel_he", {
             trigger: "#wrapwrap.o_rtl .o_clinic_cancel_toggle:contains('ביטול הפגישה')",
             run: "click",
         },
+        {
+            content: "The form opens in view, its reason field ready, and says nothing is charged",
+            trigger: "#clinic_cancel_form.show:has(.o_clinic_cancel_outcome) textarea[name='reason']:focus",
+        },
         checkAccessibility("the cancellation form", "#clinic_cancel_form.show"),
         {
             content: "Give a reason",
@@ -157,12 +161,24 @@ tours.add("clinic_portal_logged_out_link_he", {
     ],
 });
 
-// A form due before booking: opened from the step it blocks, filled, and back to booking.
+// A form due before booking: the time chosen first, the form opened from its confirmation,
+// filled, and straight back to the confirmation of that time.
 tours.add("clinic_portal_form_then_booking_he", {
     steps: () => [
         {
-            content: "The staff step names the due form as a link",
-            trigger: "#wrapwrap.o_rtl .o_clinic_forms_block a.o_clinic_form_link:contains('Tour consent')",
+            content: "Choose the service: a form is due first, it stays on this page all the same",
+            trigger: "#wrapwrap.o_rtl .o_clinic_services .o_clinic_service[data-one-page]:contains('Check-up')",
+            run: "click",
+        },
+        {
+            content: "Choose the first free time",
+            trigger: ".o_clinic_planner .o_clinic_times .o_clinic_planner_time:first",
+            run: "click",
+        },
+        checkAccessibility("a confirmation waiting for a form", ".o_clinic_planner_confirm .o_clinic_forms_block"),
+        {
+            content: "The confirmation names the due form as a link, and offers no booking yet",
+            trigger: ".o_clinic_planner_confirm:not(:has(.o_clinic_confirm_button)) .o_clinic_forms_block a.o_clinic_form_link[href*='start=']:contains('Tour consent')",
             run: "click",
             expectUnloadPage: true,
         },
@@ -177,25 +193,23 @@ tours.add("clinic_portal_form_then_booking_he", {
             run: "edit כן",
         },
         {
-            content: "Submit the form",
+            content: "Submit the form: no dialog asks if it should be sent",
             trigger: "button[value='finish']:not(.disabled)",
             run: "click",
         },
         {
-            content: "Confirm the submission",
-            trigger: ".modal-footer button.btn-primary",
-            run: "click",
-        },
-        {
-            content: "The form's last page leads back to booking",
-            trigger: ".o_survey_finished a.o_clinic_back_to_booking",
+            content: "The form's last page leads back to booking, with no 'take again'",
+            trigger: ".o_survey_finished:not(:has(a[href*='/survey/retry/'])) a.o_clinic_back_to_booking",
             run: "click",
             expectUnloadPage: true,
         },
         {
-            content: "Back at the staff step, nothing blocks the booking any more",
-            trigger: "#wrapwrap.o_rtl .o_clinic_book:not(:has(.o_clinic_forms_block)) .o_clinic_staff_list .o_clinic_staff_option",
+            content: "Back at the confirmation of the time chosen: book it",
+            trigger: "#wrapwrap.o_rtl .o_clinic_confirm:not(:has(.o_clinic_forms_block)) .o_clinic_confirm_button",
+            run: "click",
+            expectUnloadPage: true,
         },
+        reportJourney(".o_clinic_booked"),
     ],
 });
 
@@ -277,6 +291,10 @@ tours.add("clinic_portal_cancel_paid_he", {
             content: "Open the cancellation form",
             trigger: ".o_clinic_cancel_toggle",
             run: "click",
+        },
+        {
+            content: "Before confirming, the form says the payment goes back to the card",
+            trigger: "#clinic_cancel_form.show .o_clinic_cancel_outcome .o_clinic_paid_card",
         },
         {
             content: "Confirm the cancellation",

@@ -6,13 +6,15 @@ import {
     reportJourney,
 } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
-function fillForm(title) {
+/**
+ * Fills the form ``title``, number ``number`` of the forms due, opened from the portal home
+ * or from the form before it; its last page leads on, by ``next`` (a button's trigger).
+ */
+function fillForm(title, number, next) {
     return [
         {
-            content: `Open the form "${title}" from the notice`,
-            trigger: `.o_clinic_forms_due a.o_clinic_form_due_link:contains('${title}')`,
-            run: "click",
-            expectUnloadPage: true,
+            content: `The form "${title}" says where it stands among the forms due`,
+            trigger: `.o_clinic_form_progress:contains('${number}')`,
         },
         {
             content: "Start the form",
@@ -25,26 +27,15 @@ function fillForm(title) {
             run: "edit Fine, thank you",
         },
         {
-            content: "Submit the form",
+            content: "Submit the form: no dialog asks if it should be sent",
             trigger: "button[value='finish']:not(.disabled)",
             run: "click",
         },
         {
-            content: "Confirm the submission",
-            trigger: ".modal-footer button.btn-primary",
+            content: "The form is done, no 'take again', and the next step is offered",
+            trigger: `.o_survey_finished:not(:has(a[href*='/survey/retry/'])) ${next}`,
             run: "click",
-        },
-        {
-            content: "The form is done",
-            trigger: ".o_survey_finished",
-            run() {
-                window.location.href = "/my";
-            },
             expectUnloadPage: true,
-        },
-        {
-            content: "Back on the portal home",
-            trigger: ".o_portal_my_home",
         },
     ];
 }
@@ -101,17 +92,15 @@ registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
             trigger: ".o_clinic_forms_due:has(li:nth-child(3))",
         },
         checkAccessibility("the portal home with three forms due", ".o_clinic_forms_due"),
-        ...fillForm("Tour health"),
-        ...fillForm("Tour nutrition"),
-        ...fillForm("Tour intake"),
         {
-            content: "No form is due any more",
-            trigger: ".o_portal_my_home:not(:has(.o_clinic_forms_due))",
-            run() {
-                window.location.href = "/my/appointments/book";
-            },
+            content: "Open the first form from the notice",
+            trigger: ".o_clinic_forms_due a.o_clinic_form_due_link:contains('Tour health')",
+            run: "click",
             expectUnloadPage: true,
         },
+        ...fillForm("Tour health", 1, ".o_clinic_next_form:contains('Tour nutrition')"),
+        ...fillForm("Tour nutrition", 2, ".o_clinic_next_form:contains('Tour intake')"),
+        ...fillForm("Tour intake", 3, ".o_clinic_back_to_booking"),
         ...bookOnOnePage("Check-up"),
         reportJourney(".o_clinic_booked"),
     ],
