@@ -153,6 +153,7 @@ class ClinicPortal(CustomerPortal):
             "booking_open": policy.booking_open,
             "patient": partner,
             "tz": tz,
+            "tz_name": self._clinic_tz_name(tz.zone, locale),
             "fmt_day": lambda d: format_date(d, format="EEEE d MMMM y", locale=locale),
             "fmt_short_day": lambda d: format_date(d, format="EEE d MMM", locale=locale),
             "fmt_time": lambda dt: dt.astimezone(tz).strftime("%H:%M"),

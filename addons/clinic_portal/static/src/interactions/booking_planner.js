@@ -59,16 +59,14 @@ export class ClinicBookingPlanner extends Interaction {
         this.q(".o_clinic_planner_duration").textContent = this.service.duration;
         this.staff = "any";
         this.staffShown = false;
-        this.list.classList.add("d-none");
-        this.list.previousElementSibling?.classList.add("d-none");
+        this.el.querySelector(".o_clinic_service_step").classList.add("d-none");
         this.planner.classList.remove("d-none");
         this.loadMonth(null).then(() => this.q(".o_clinic_planner_staff").focus());
     }
 
     onChange() {
         this.planner.classList.add("d-none");
-        this.list.classList.remove("d-none");
-        this.list.previousElementSibling?.classList.remove("d-none");
+        this.el.querySelector(".o_clinic_service_step").classList.remove("d-none");
         this.clearConfirm();
         this.list.querySelector(`[data-service-id="${this.service.serviceId}"]`)?.focus();
     }
