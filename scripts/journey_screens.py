@@ -49,13 +49,16 @@ class JourneyBrowser(Browser):
             self.wait_for(then)
         time.sleep(0.5)
 
-    def capture(self, path, label):
+    def capture(self, path, label, full_page=True):
         self.run("window.scrollTo(0, 0)")
         time.sleep(0.3)
-        size = self.call("Page.getLayoutMetrics")["cssContentSize"]
-        shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": size["width"],
-                               "height": size["height"], "scale": 1})
+        if full_page:
+            size = self.call("Page.getLayoutMetrics")["cssContentSize"]
+            shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                             clip={"x": 0, "y": 0, "width": size["width"],
+                                   "height": size["height"], "scale": 1})
+        else:  # Odoo's backend scrolls inside its own panes: what the screen shows
+            shot = self.call("Page.captureScreenshot", format="png")
         Path(path).write_bytes(base64.b64decode(shot["data"]))
         print(f"  {Path(path).name}: {label}")
 
@@ -125,7 +128,9 @@ def staff_calendar(browser, args, out, width):
     with_session(browser, args, args.staff_login, args.staff_password)
     browser.open(f"{args.url}/odoo/action-clinic_portal.calendar_event_action_clinic_appointments",
                  ".o_calendar_view .fc-event")
-    browser.capture(out / f"staff-calendar-{width}.png", "the front desk's calendar")
+    time.sleep(2)
+    browser.capture(out / f"staff-calendar-{width}.png", "the front desk's calendar",
+                    full_page=False)
 
 
 def main():
