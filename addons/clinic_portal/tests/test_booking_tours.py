@@ -104,6 +104,12 @@ class TestBookingToursHebrew(JourneyCounter, BookingSetup, HttpCase):
         return self.env["calendar.event"].with_context(active_test=False).search(
             [("clinic_patient_id", "=", self.patient.id)])
 
+    def test_the_login_page_odoo_leaves_in_english_is_hebrew(self):
+        login = self.url_open("/he/web/login").text
+        self.assertIn('placeholder="נא להזין את כתובת הדוא״ל"', login)
+        self.assertIn('placeholder="נא להזין את הסיסמה"', login)
+        self.assertNotIn("Enter your", login)
+
     def test_the_times_heading_names_the_day_once_in_hebrew(self):
         self.authenticate("booking_patient", "booking_patient")
         page = self.url_open(f"/he/my/appointments/book?service={self.service.id}"

@@ -7,3 +7,10 @@ export const SURVEY_SUBMIT_TERMS = [
     _t("Submit confirmation"),
     _t("Are you sure you want to submit the survey?"),
 ];
+
+// The same for the payment form's error dialogs, which a patient paying or leaving a card
+// may meet.
+export const PAYMENT_FORM_TERMS = [
+    _t("Payment processing failed"),
+    _t("Cannot save payment method"),
+];

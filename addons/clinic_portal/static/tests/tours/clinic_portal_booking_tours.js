@@ -410,6 +410,10 @@ tours.add("clinic_portal_one_page_prepay_he", {
         ...bookOnOnePage("Paid consultation", "", ".o_clinic_prepayment_note"),
         checkAccessibility("the payment page", ".o_clinic_pay_page .o_clinic_hold"),
         {
+            content: "Odoo's payment form speaks Hebrew too",
+            trigger: ".o_clinic_pay_page:contains('אמצעי תשלום'):not(:contains('Payment method'))",
+        },
+        {
             content: "Enter the Demo provider's test card",
             trigger: ".o_clinic_pay_page #customer_input",
             run: "edit 4242",
