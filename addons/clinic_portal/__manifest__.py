@@ -52,6 +52,7 @@
         "demo/survey_demo.xml",
         "demo/clinic_course_demo.xml",
         "demo/clinic_treatment_plan_demo.xml",
+        "demo/clinic_website_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [
