@@ -4,6 +4,7 @@ from . import test_staff
 from . import test_partner
 from . import test_access
 from . import test_demo
+from . import test_demo_website
 from . import test_settings_tour
 from . import test_registration
 from . import test_mandatory_forms
