@@ -3,6 +3,7 @@ import { registry } from "@web/core/registry";
 import {
     bookOnOnePage,
     checkAccessibility,
+    demoCard,
     firstFreeTime,
     reportJourney,
 } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
@@ -234,17 +235,7 @@ tours.add("clinic_portal_prepay_he", {
             content: "The held time and Odoo's payment form",
             trigger: ".o_clinic_pay_page .o_clinic_hold",
         },
-        {
-            content: "Enter the Demo provider's test card",
-            trigger: ".o_clinic_pay_page #customer_input",
-            run: "edit 4242",
-        },
-        {
-            content: "Pay",
-            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...demoCard(".o_clinic_pay_page", "Pay"),
         {
             content: "Back on the appointment, paid",
             trigger: "#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_paid",
@@ -413,17 +404,7 @@ tours.add("clinic_portal_one_page_prepay_he", {
             content: "Odoo's payment form speaks Hebrew too",
             trigger: ".o_clinic_pay_page:contains('אמצעי תשלום'):not(:contains('Payment method'))",
         },
-        {
-            content: "Enter the Demo provider's test card",
-            trigger: ".o_clinic_pay_page #customer_input",
-            run: "edit 4242",
-        },
-        {
-            content: "Pay",
-            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...demoCard(".o_clinic_pay_page", "Pay"),
         checkAccessibility("the paid appointment", ".o_clinic_appointment_detail .o_clinic_paid"),
         reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_paid"),
     ],

@@ -3,6 +3,7 @@ import { registry } from "@web/core/registry";
 import {
     bookOnOnePage,
     checkAccessibility,
+    demoCard,
     firstFreeTime,
     reportJourney,
 } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
@@ -32,17 +33,7 @@ tours.add("clinic_portal_guarantee_he", {
             content: "The held time and Odoo's form saving a card",
             trigger: ".o_clinic_card_page .o_clinic_card_hold",
         },
-        {
-            content: "Enter the Demo provider's test card",
-            trigger: ".o_clinic_card_page #customer_input",
-            run: "edit 4242",
-        },
-        {
-            content: "Save the card",
-            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...demoCard(".o_clinic_card_page", "Save the card"),
         {
             content: "Back on the appointment: booked, the card kept as guarantee",
             trigger: "#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_guarantee .o_clinic_card:contains('4242')",
@@ -88,17 +79,7 @@ tours.add("clinic_portal_one_page_guarantee_he", {
     steps: () => [
         ...bookOnOnePage("Physio session", "", ".o_clinic_guarantee_note .o_clinic_no_show_fee"),
         checkAccessibility("the card page", ".o_clinic_card_page .o_clinic_card_hold"),
-        {
-            content: "Enter the Demo provider's test card",
-            trigger: ".o_clinic_card_page #customer_input",
-            run: "edit 4242",
-        },
-        {
-            content: "Save the card",
-            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
-            run: "click",
-            expectUnloadPage: true,
-        },
+        ...demoCard(".o_clinic_card_page", "Save the card"),
         checkAccessibility("the guaranteed appointment", ".o_clinic_appointment_detail .o_clinic_guarantee"),
         reportJourney("#wrapwrap.o_rtl .o_clinic_appointment_detail .o_clinic_guarantee .o_clinic_card:contains('4242')"),
     ],

@@ -113,3 +113,23 @@ export function checkAccessibility(state, trigger = "main") {
         },
     };
 }
+
+/**
+ * On a page with Odoo's payment form (``page``, its selector), the Demo provider's test card
+ * entered and the form sent with its button (``submit``, the step's name): paid, or saved.
+ */
+export function demoCard(page, submit) {
+    return [
+        {
+            content: "Enter the Demo provider's test card",
+            trigger: `${page} #customer_input`,
+            run: "edit 4242",
+        },
+        {
+            content: submit,
+            trigger: "button[name='o_payment_submit_button']:not(:disabled)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+    ];
+}
