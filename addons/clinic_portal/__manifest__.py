@@ -1,7 +1,7 @@
 {
     "name": "Clinic Client Portal",
     "summary": "Patients register, fill forms, book, reschedule and cancel appointments online",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-suite/clinic-odoo",
     "author": "Clinic Suite Contributors",
@@ -29,6 +29,7 @@
         "data/ir_cron_data.xml",
         "data/clinic_treatment_plan_data.xml",
         "views/clinic_config_views.xml",
+        "views/clinic_portal_settings_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
         "views/res_partner_views.xml",

@@ -55,6 +55,7 @@ LOCK_REGISTRATION = 7421
 
 # Registration fields a clinic may show or require, with the contact field each one fills.
 # First name, last name and mobile are always shown and required, so they are not listed.
+# The e-mail is listed (it fills the contact's e-mail) but always asked: it is the login.
 REGISTRATION_FIELDS = {
     "birthdate": "clinic_birthdate",
     "national_id": "clinic_national_id",
@@ -66,6 +67,7 @@ REGISTRATION_FIELDS = {
     "email": "email",
     "health_fund": "clinic_health_fund_id",
 }
+ALWAYS_ASKED = ("email",)
 # Outcomes of a valid registration: the person submitting sees one page for both.
 REGISTRATION_RECEIVED = "received"
 REGISTRATION_THROTTLED = "throttled"

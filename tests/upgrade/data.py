@@ -441,6 +441,40 @@ def migrated(env, seeded):
                             f"not in the meeting ({meeting.clinic_seat_ids.ids})")
     if "makeup_seat" in seeded:
         problems += makeup_works(env, seeded)
+    problems += settings_screen_works(env)
+    return problems
+
+
+def settings_screen_works(env):
+    """Since 19.0.1.7.0 the clinic administrator opens the client portal's settings, with the
+    course and treatment plan blocks, from the clinic's menu, without system rights; and the
+    registration form always asks for the e-mail."""
+    problems = []
+    menu = env.ref("clinic_portal.res_config_settings_menu")
+    rina = env.ref("clinic_portal.user_rina_frontdesk")
+    if menu.id not in env["ir.ui.menu"].with_user(rina)._visible_menu_ids():
+        problems.append(f"ir.ui.menu {menu.id}: the clinic administrator does not see "
+                        f"{menu.complete_name!r} (groups {menu.group_ids.mapped('name')})")
+    arch = env["clinic.portal.settings"].with_user(rina).get_views([(False, "form")])
+    arch = arch["views"]["form"]["arch"]
+    for block in ("clinic_portal_booking", "clinic_portal_courses",
+                  "clinic_portal_treatment_plans"):
+        if f'name="{block}"' not in arch:
+            problems.append(f"clinic.portal.settings: block {block} not on the screen")
+    clinic = rina.company_id
+    before = clinic.clinic_portal_min_hours_new
+    settings = env["clinic.portal.settings"].with_user(rina).with_context(
+        allowed_company_ids=clinic.ids).create({"clinic_portal_min_hours_new": before + 1})
+    settings.execute()
+    if clinic.clinic_portal_min_hours_new != before + 1:
+        problems.append("clinic.portal.settings: the clinic administrator's change was not "
+                        "saved")
+    clinic.clinic_portal_min_hours_new = before
+    # The e-mail is the login: every company's registration form asks for it.
+    for row in env["clinic.registration.field"].search([("field_name", "=", "email")]):
+        if not (row.show and row.required):
+            problems.append(f"clinic.registration.field {row.id}: the e-mail of "
+                            f"{row.company_id.name} is not shown and required")
     return problems
 
 

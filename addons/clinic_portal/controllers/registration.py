@@ -5,7 +5,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..const import REGISTRATION_FIELDS, REGISTRATION_THROTTLED
+from ..const import ALWAYS_ASKED, REGISTRATION_FIELDS, REGISTRATION_THROTTLED
 from ..services import registration_rules as rules
 
 
@@ -33,7 +33,9 @@ class ClinicRegistrationController(http.Controller):
         return request.render("clinic_portal.registration_page", {
             "values": values or {},
             "errors": {name: messages.get(code, code) for name, code in (errors or {}).items()},
-            "optional_fields": [name for name in REGISTRATION_FIELDS if name in shown],
+            # The login first, then the clinic's own choice of fields.
+            "optional_fields": [*ALWAYS_ASKED, *(name for name in REGISTRATION_FIELDS
+                                                if name in shown and name not in ALWAYS_ASKED)],
             "required_fields": required,
             "labels": labels,
             "genders": request.env["res.partner"]._fields["clinic_gender"]

@@ -4,7 +4,7 @@ from . import clinic_health_fund
 from . import clinic_registration_field
 from . import clinic_mandatory_form
 from . import res_company
-from . import res_config_settings
+from . import clinic_portal_settings
 from . import res_users
 from . import resource_resource
 from . import res_partner

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..const import (
+    ALWAYS_ASKED,
     LOCK_REGISTRATION,
     REGISTRATION_FIELDS,
     REGISTRATION_RECEIVED,
@@ -23,10 +24,14 @@ class ClinicRegistration(models.AbstractModel):
 
     @api.model
     def _form_fields(self, company):
-        """(shown, required) optional field names of the company's registration form."""
+        """(shown, required) optional field names of the company's registration form.
+
+        The e-mail is always among both: the link to choose a password goes there, and it is
+        the client's login, the only way to an account.
+        """
         rows = company.sudo().clinic_registration_field_ids
-        return ({r.field_name for r in rows if r.show},
-                {r.field_name for r in rows if r.required})
+        return ({r.field_name for r in rows if r.show} | set(ALWAYS_ASKED),
+                {r.field_name for r in rows if r.required} | set(ALWAYS_ASKED))
 
     @api.model
     def _register_client(self, values, company, client_address=None, browser_tz=None):

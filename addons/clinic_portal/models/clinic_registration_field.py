@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..const import REGISTRATION_FIELDS
+from ..const import ALWAYS_ASKED, REGISTRATION_FIELDS
 
 
 class ClinicRegistrationField(models.Model):
@@ -51,6 +51,14 @@ class ClinicRegistrationField(models.Model):
     def _onchange_required(self):
         for line in self.filtered("required"):
             line.show = True
+
+    @api.constrains("field_name", "show", "required")
+    def _check_always_asked(self):
+        for line in self:
+            if line.field_name in ALWAYS_ASKED and not (line.show and line.required):
+                raise ValidationError(self.env._(
+                    "The e-mail is the client's login, where the link to choose a password is "
+                    "sent: the registration form always asks for it."))
 
     @api.constrains("show", "required")
     def _check_required_is_shown(self):

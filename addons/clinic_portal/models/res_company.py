@@ -241,7 +241,8 @@ class ResCompany(models.Model):
             for line in registration_model.search([("company_id", "in", self.ids)])
         }
         registration_model.create([
-            {"company_id": company.id, "field_name": field_name, "sequence": sequence}
+            {"company_id": company.id, "field_name": field_name, "sequence": sequence,
+             "show": field_name in const.ALWAYS_ASKED, "required": field_name in const.ALWAYS_ASKED}
             for company in self
             for sequence, field_name in enumerate(const.REGISTRATION_FIELDS, start=1)
             if (company.id, field_name) not in existing
@@ -252,9 +253,10 @@ class ResCompany(models.Model):
                 {"clinic_portal_new_client_status_id": status.id})
 
     def _clinic_registration_configure(self, shown=(), required=()):
-        """Set which registration fields are shown and required (a required field is shown)."""
+        """Set which registration fields are shown and required (a required field is shown;
+        the e-mail is always both)."""
         for line in self.clinic_registration_field_ids:
-            is_required = line.field_name in required
+            is_required = line.field_name in (*required, *const.ALWAYS_ASKED)
             line.write({"show": is_required or line.field_name in shown, "required": is_required})
 
     def _clinic_portal_issuer(self, product):

@@ -6,6 +6,7 @@ from . import test_access
 from . import test_demo
 from . import test_demo_website
 from . import test_settings_tour
+from . import test_clinic_admin_settings
 from . import test_registration
 from . import test_mandatory_forms
 from . import test_registration_tour

@@ -23,7 +23,7 @@ class TestSettingsAccess(ClinicPortalCase):
 
     def test_portal_users_cannot_open_the_settings_page(self):
         with self.assertRaises(AccessError):
-            self.env["res.config.settings"].with_user(self.patient).create({})
+            self.env["clinic.portal.settings"].with_user(self.patient).create({})
 
     def test_staff_read_the_lists_but_do_not_change_them(self):
         status = self.env["clinic.client.status"].with_user(self.staff)

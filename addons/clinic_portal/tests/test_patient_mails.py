@@ -141,7 +141,7 @@ class TestPatientMails(BookingSetup, TransactionCase):
         self.assertEqual(mail.subject, f"{event.name} - Reminder")
 
     def test_reminder_setting_is_on_the_settings_screen(self):
-        with Form(self.env["res.config.settings"]) as form:
+        with Form(self.env["clinic.portal.settings"]) as form:
             self.assertEqual(form.clinic_portal_reminder_hours, 24)
             form.clinic_portal_reminder_hours = 48
         form.save().execute()

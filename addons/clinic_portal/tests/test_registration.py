@@ -1,3 +1,4 @@
+from lxml import html
 from stdnum import luhn
 
 from odoo.tests import HttpCase, TransactionCase, tagged
@@ -22,9 +23,9 @@ class RegistrationMixin:
             "clinic_portal_new_client_status_id": cls.status.id,
         })
         rows = cls.company.clinic_registration_field_ids
-        rows.write({"show": False, "required": False})
+        rows.filtered(lambda r: r.field_name != "email").write({"show": False, "required": False})
         shown = rows.filtered(lambda r: r.field_name in (
-            "national_id", "birthdate", "email", "health_fund", "gender"))
+            "national_id", "birthdate", "health_fund", "gender"))
         shown.write({"show": True})
         shown.filtered(lambda r: r.field_name == "national_id").required = True
 
@@ -81,6 +82,7 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
         for field, (value, code) in cases.items():
             self.assertEqual(self.register(**{field: value}), ({field: code}, None), field)
         self.assertEqual(self.register(national_id=""), ({"national_id": "required"}, None))
+        self.assertEqual(self.register(email=" "), ({"email": "required"}, None))
         self.assertEqual(self.env["res.partner"].search_count([]), before)
 
     def test_someone_already_known_is_not_created_twice_and_hears_of_it_by_email(self):
@@ -182,7 +184,8 @@ class TestRegistrationRules(RegistrationMixin, TransactionCase):
         arabic_indic = "\u0660\u0665\u0662-\u0662\u0663\u0664\u0665\u0666\u0667\u0668"
         for values in ({"mobile": "050-7654321"},
                        {"mobile": arabic_indic, "national_id": "000000018"}):
-            self.assertEqual(self.register(email="", **values), ({}, "received"))
+            self.assertEqual(self.register(email="someone.new@example.com", **values),
+                             ({}, "received"))
         self.assertEqual(self.env["res.partner"].search_count([]), before)
         self.assertIn("Nothing was created", portal_client.message_ids[:1].body)
         self.assertIn("Nothing was created", desk_client.message_ids[:1].body)
@@ -219,6 +222,20 @@ class TestRegistrationPage(RegistrationMixin, HttpCase):
         for name in ("first_name", "last_name", "mobile", "national_id", "health_fund"):
             self.assertIn(f'name="{name}"', page.text)
         self.assertNotIn('name="father_phone"', page.text)
+
+    def test_the_email_is_asked_as_required_right_after_the_mobile(self):
+        self.company.clinic_registration_field_ids.filtered(
+            lambda r: r.field_name == "email").sudo()._write({"show": False, "required": False})
+        page = html.fromstring(self.url_open("/clinic/register").content)
+        names = page.xpath("//form//*[self::input or self::select][@name][not(@type='hidden')]"
+                           "/@name")
+        self.assertEqual(names[names.index("mobile") + 1], "email")
+        email = page.xpath("//input[@name='email']")[0]
+        self.assertEqual((email.get("type"), email.get("required")), ("email", "required"))
+        response = self.post(**self.form(email=""))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("is-invalid", html.fromstring(response.content).xpath(
+            "//input[@name='email']")[0].get("class"))
 
     def test_success_says_check_your_email_and_never_shows_the_signup_token(self):
         response = self.post(**self.form())

@@ -25,8 +25,8 @@ class TestRegistrationTour(JourneyCounter, BookingSetup, HttpCase):
         website.write({"language_ids": [(4, lang.id)], "default_lang_id": lang.id})
         cls.company = website.company_id
         rows = cls.company.clinic_registration_field_ids
-        rows.write({"show": False, "required": False})
-        rows.filtered(lambda r: r.field_name in ("national_id", "email")).write(
+        rows.filtered(lambda r: r.field_name != "email").write({"show": False, "required": False})
+        rows.filtered(lambda r: r.field_name == "national_id").write(
             {"show": True, "required": True})
         forms = []
         for sequence, (title, frequency, audience) in enumerate(

@@ -56,7 +56,7 @@ class TestSettingsDefaults(ClinicPortalCase):
     def test_settings_page_saves_to_the_current_company(self):
         settings_env = self.env(context=dict(self.env.context,
                                              allowed_company_ids=self.company.ids))
-        with Form(settings_env["res.config.settings"]) as form:
+        with Form(settings_env["clinic.portal.settings"]) as form:
             self.assertEqual(form.clinic_portal_min_hours_new, 48)
             form.clinic_portal_min_hours_new = 72
             form.clinic_portal_enabled = True
@@ -72,7 +72,7 @@ class TestSettingsDefaults(ClinicPortalCase):
         survey = self.env["survey.survey"].create({"title": "Allergies"})
         settings_env = self.env(context=dict(self.env.context,
                                              allowed_company_ids=self.company.ids))
-        with Form(settings_env["res.config.settings"]) as form:
+        with Form(settings_env["clinic.portal.settings"]) as form:
             with form.clinic_registration_field_ids.edit(0) as line:
                 line.required = True
             with form.clinic_mandatory_form_ids.new() as line:

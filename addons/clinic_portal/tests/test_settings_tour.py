@@ -17,7 +17,7 @@ class TestSettingsTourHebrew(HttpCase):
 
     def test_hebrew_admin_changes_minimum_hours_and_they_are_kept(self):
         self.assertEqual(self.company.clinic_portal_min_hours_new, 48)
-        self.start_tour("/odoo/action-clinic_portal.res_config_settings_action",
+        self.start_tour("/odoo/action-clinic_portal.clinic_portal_settings_action",
                         "clinic_portal_settings_he", login="admin")
         self.company.invalidate_recordset()
         self.assertEqual(self.company.clinic_portal_min_hours_new, 72)
@@ -26,3 +26,18 @@ class TestSettingsTourHebrew(HttpCase):
         company = self.company.with_context(lang="he_IL")
         with self.assertRaisesRegex(ValidationError, "בין 1 ל-365 ימים"):
             company.clinic_portal_search_range_days = 400
+
+    def test_the_demo_clinic_administrator_opens_the_settings_from_the_clinic_menu(self):
+        rina = self.env.ref("clinic_portal.user_rina_frontdesk", raise_if_not_found=False)
+        if not rina:
+            self.skipTest("clinic_portal's demo data is not installed")
+        self.assertFalse(rina.has_group("base.group_system"))
+        rina.lang = "he_IL"
+        clinic = rina.company_id
+        self.assertNotEqual(clinic.clinic_portal_min_hours_new, 72)
+        self.start_tour("/odoo/action-clinic_portal.calendar_event_action_clinic_appointments",
+                        "clinic_portal_settings_clinic_admin_he", login="rina.shalom")
+        clinic.invalidate_recordset()
+        self.assertEqual(clinic.clinic_portal_min_hours_new, 72)
+        self.assertEqual(self.company.clinic_portal_min_hours_new, 48,
+                         "the administrator's company is not the clinic administrator's")

@@ -119,6 +119,17 @@ class TestSettingsValidation(ClinicPortalCase):
         with self.assertRaisesRegex(ValidationError, "must also be shown"):
             line.show = False
 
+    def test_the_email_is_always_asked_it_is_the_login(self):
+        line = self.company.clinic_registration_field_ids.filtered(
+            lambda f: f.field_name == "email")
+        self.assertEqual((line.show, line.required), (True, True))
+        for values in ({"show": False, "required": False}, {"required": False}):
+            with self.subTest(values=values), \
+                    self.assertRaisesRegex(ValidationError, "always asks for it"):
+                line.write(values)
+        self.company._clinic_registration_configure(shown=("birthdate",))
+        self.assertEqual((line.show, line.required), (True, True))
+
     def test_a_registration_field_appears_once_per_company(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self.env["clinic.registration.field"].create({

@@ -76,14 +76,27 @@ registry.category("web_tour.tours").add("clinic_portal_registration", {
 registry.category("web_tour.tours").add("clinic_portal_registration_signup", {
     steps: () => [
         {
-            content: "Odoo's own sign-up page asks for a password",
-            trigger: "form.oe_signup_form input[name='password']",
+            content: "The page speaks to someone who registered: choose your password",
+            trigger: ".o_clinic_signup_heading h1",
+        },
+        {
+            content: "The login is the address the link was sent to, shown, not asked again",
+            trigger: "form.oe_signup_form input[name='login'][readonly]:value('dana.tour@example.com')",
+        },
+        {
+            content: "Nothing offers to sign up or to log in to an account not made yet",
+            trigger: "form.oe_signup_form:not(:has(a[href^='/web/login'])):not(:has(button[type='submit']:not(.o_clinic_set_password)))",
+        },
+        checkAccessibility("the page to choose a password", "form.oe_signup_form"),
+        {
+            content: "Choose a password",
+            trigger: "form.oe_signup_form input[name='password'][autocomplete='new-password']",
             run: "edit Dana-Tour-2026!",
         },
         { trigger: "input[name='confirm_password']", run: "edit Dana-Tour-2026!" },
         {
-            content: "Create the account",
-            trigger: "form.oe_signup_form button[type='submit']",
+            content: "Save it: the account is made and the portal opens",
+            trigger: "form.oe_signup_form button.o_clinic_set_password",
             run: "click",
             expectUnloadPage: true,
         },

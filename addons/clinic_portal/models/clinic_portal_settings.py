@@ -1,10 +1,24 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+class ClinicPortalSettings(models.TransientModel):
+    """The client portal's settings screen, for the clinic administrator.
 
-    # Per-company client portal settings: see res.company for their meaning.
+    Odoo's own settings screen (res.config.settings) is for system administrators only;
+    a clinic administrator configures the portal here instead, under Clinic >
+    Configuration. The screen writes the portal's settings of one of the user's own
+    companies, and nothing else of that company.
+    """
+
+    _name = "clinic.portal.settings"
+    _description = "Client portal settings"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True,
+        default=lambda self: self.env.company)
+
+    # The company's client portal settings: see res.company for their meaning.
     clinic_portal_enabled = fields.Boolean(
         related="company_id.clinic_portal_enabled", readonly=False)
     clinic_portal_self_scheduling = fields.Boolean(
@@ -63,3 +77,39 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_registration_field_ids", readonly=False)
     clinic_mandatory_form_ids = fields.One2many(
         related="company_id.clinic_mandatory_form_ids", readonly=False)
+
+    def _check_clinic_settings_access(self, companies):
+        if self.env.is_superuser():
+            return
+        if not self.env.user.has_group("clinic_portal.group_clinic_admin"):
+            raise AccessError(self.env._(
+                "Only clinic administrators can change the client portal settings."))
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._(
+                "You can only change the client portal settings of your own companies."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = self.env["res.company"].browse(
+            {vals.get("company_id") or self.env.company.id for vals in vals_list})
+        self._check_clinic_settings_access(companies)
+        # The related fields write to the company: as superuser, since the clinic
+        # administrator may change these fields of the company, not the company itself.
+        return super(ClinicPortalSettings, self.sudo()).create(vals_list).sudo(False)
+
+    def write(self, vals):
+        companies = self.company_id
+        if vals.get("company_id"):
+            companies |= self.env["res.company"].browse(vals["company_id"])
+        self._check_clinic_settings_access(companies)
+        return super(ClinicPortalSettings, self.sudo()).write(vals)
+
+    def execute(self):
+        """Save: the values are written by the record's creation; reload the screen."""
+        self.ensure_one()
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def cancel(self):
+        """Discard: open the screen again, with the values the company has."""
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "clinic_portal.clinic_portal_settings_action")
