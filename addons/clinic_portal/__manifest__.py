@@ -31,6 +31,7 @@
         "views/clinic_config_views.xml",
         "views/clinic_portal_settings_views.xml",
         "views/res_config_settings_views.xml",
+        "views/survey_question_views.xml",
         "views/res_users_views.xml",
         "views/res_partner_views.xml",
         "views/product_template_views.xml",

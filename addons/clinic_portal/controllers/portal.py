@@ -687,7 +687,30 @@ class ClinicPortal(CustomerPortal):
             # The forms of this round, those already filled first: "form 2 of 3".
             "forms": flow["forms"] if same_flow else due.ids,
         }
-        return request.redirect(survey.get_start_url())
+        answer = self._clinic_form_answer(survey)
+        if not answer:
+            return request.redirect(survey.get_start_url())
+        return request.redirect(
+            f"/survey/start/{survey.sudo().access_token}?answer_token={answer.access_token}")
+
+    def _clinic_form_answer(self, survey):
+        """The patient's answer to ``survey`` (the one they left unfinished, or a new one), in
+        this page's language whatever languages the form was written in, with what the clinic
+        already knows of them filled in. None when the form does not let them answer (Odoo's
+        own start page then says why)."""
+        partner = request.env.user.partner_id
+        answer = request.env["survey.user_input"].sudo().search([
+            ("survey_id", "=", survey.id), ("partner_id", "=", partner.id),
+            ("state", "!=", "done"), ("test_entry", "=", False),
+        ], order="id desc", limit=1)
+        if not answer:
+            try:
+                answer = survey.sudo()._create_answer(user=request.env.user)
+            except UserError:
+                return None
+        answer.lang_id = request.env["res.lang"]._lang_get(request.lang.code)
+        answer._clinic_prefill()
+        return answer
 
     def _clinic_refused(self, exc, params, staff, start, event=None):
         """Show why the booking was refused; a taken time goes back to the day's times of

@@ -32,3 +32,4 @@ from . import clinic_course_seat
 from . import clinic_course_seat_mail
 from . import calendar_event_course
 from . import res_partner_course
+from . import survey

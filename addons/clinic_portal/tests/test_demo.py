@@ -64,12 +64,21 @@ class TestDemoClinic(TransactionCase):
         self.assertCountEqual(shown, ["birthdate", "national_id", "gender", "home_phone",
                                       "email", "health_fund"])
 
-    def test_demo_mandatory_forms_and_frequencies(self):
+    def test_demo_forms_for_everyone_and_the_intake_for_the_consultation_only(self):
         forms = self.clinic.clinic_mandatory_form_ids.sorted("sequence")
         self.assertEqual(
             [(form.survey_id.title, form.frequency, form.audience) for form in forms],
             [("Health questionnaire", "yearly", "all"),
-             ("Nutrition questionnaire", "once", "new_clients"), ("Intake", "once", "all")])
+             ("Nutrition questionnaire", "once", "new_clients")])
+        intake = self.env.ref("clinic_portal.survey_intake")
+        consultation = self.env.ref("clinic_pricelist_portal.product_service_consultation")
+        intro_call = self.env.ref("clinic_pricelist_portal.product_service_intro_call")
+        noa = self.env.ref("clinic_portal.partner_noa_mizrahi")
+        self.assertIn(intake, noa._clinic_forms_due(consultation.product_variant_id))
+        self.assertNotIn(intake, noa._clinic_forms_due(intro_call.product_variant_id))
+        self.assertEqual(
+            intake.question_ids.filtered("clinic_prefill").mapped("clinic_prefill"),
+            ["name", "birthdate", "phone"], "the intake starts with what the clinic knows")
 
     def test_demo_staff_three_bookable_one_not(self):
         bookable = self.env["res.users"].search([("clinic_portal_bookable", "=", True)])

@@ -1,6 +1,8 @@
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from lxml import html
+
 from odoo.tests import HttpCase, tagged
 
 from ..controllers.portal import format_start
@@ -225,6 +227,43 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertIn("o_clinic_back_to_booking", page)
         self.assertIn(f"/my/appointments/book?service={self.service.id}", page)  # /en/… here
 
+    def test_a_form_opens_in_the_portals_language_with_what_the_clinic_knows(self):
+        self._offer_hebrew()
+        survey = self._required_form()
+        survey.lang_ids = self.env.ref("base.lang_en")  # written in English only
+        name, birthdate, reason = survey.question_ids.create([
+            {"survey_id": survey.id, "title": "Full name", "question_type": "char_box",
+             "clinic_prefill": "name", "sequence": 1},
+            {"survey_id": survey.id, "title": "Date of birth", "question_type": "date",
+             "clinic_prefill": "birthdate", "sequence": 2},
+            {"survey_id": survey.id, "title": "Anything else?", "question_type": "char_box",
+             "clinic_prefill": "national_id", "sequence": 3},  # not known: left empty
+        ])
+        self.patient.clinic_birthdate = "1985-04-12"
+        response = self.url_open(f"/he/my/forms/{survey.id}?service={self.service.id}")
+        self.assertEqual(urlsplit(response.url).path.split("/")[1], "he",
+                         "the form opens in the language of the portal page")
+        answer = self.env["survey.user_input"].search(
+            [("survey_id", "=", survey.id), ("partner_id", "=", self.patient.id)])
+        self.assertEqual(len(answer), 1)
+        self.assertEqual(answer.lang_id.code, "he_IL")
+        lines = {line.question_id: line for line in answer.user_input_line_ids}
+        self.assertEqual(lines[name].value_char_box, self.patient.name)
+        self.assertEqual(str(lines[birthdate].value_date), "1985-04-12")
+        self.assertNotIn(reason, lines)
+        # Opened again, the same unfinished answer is resumed, its answers kept.
+        lines[name].value_char_box = "Corrected Name"
+        self.url_open(f"/my/forms/{survey.id}?service={self.service.id}")
+        self.assertEqual(answer, self.env["survey.user_input"].search(
+            [("survey_id", "=", survey.id), ("partner_id", "=", self.patient.id)]))
+        self.assertEqual(lines[name].value_char_box, "Corrected Name")
+        # The first page shows the answers filled in, for the patient to check.
+        _correct, begun = self.make_jsonrpc_request(
+            f"/survey/begin/{survey.access_token}/{answer.access_token}", {})
+        first_page = html.fromstring(begun["survey_content"])
+        self.assertEqual(first_page.xpath(
+            f"//input[@name='{name.id}']/@value"), ["Corrected Name"])
+
     def test_a_form_that_is_not_due_is_not_opened(self):
         survey = self._required_form()
         other = self.env["survey.survey"].create({"title": "Staff only", "access_mode": "token"})
@@ -244,3 +283,25 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertIn("o_clinic_signup_heading", page)
         self.assertIn("Choose your password", page)
         self.assertIn("new.client@example.com", page)
+
+    def test_the_password_page_speaks_hebrew_to_a_hebrew_client(self):
+        self._offer_hebrew()
+        self.env["ir.module.module"]._load_module_terms(
+            ["web", "auth_signup", "clinic_portal"], ["he_IL"], overwrite=True)
+        newcomer = self.env["res.partner"].create({"name": "New Client", "lang": "he_IL",
+                                                   "email": "new.client@example.com"})
+        newcomer.signup_prepare()
+        url = urlsplit(newcomer._get_signup_url_for_action(url="/my")[newcomer.id])
+        self.logout()
+        form = html.fromstring(self.url_open(f"/he{url.path}?{url.query}").content).xpath(
+            "//form[hasclass('oe_signup_form')]")[0]
+        self.assertEqual(form.xpath("string(.//button[@type='submit'])").strip(),
+                         "שמירת הסיסמה שלי")
+        self.assertEqual(form.xpath(".//input[@name='name']/@placeholder"), ["שם פרטי ושם משפחה"])
+        login = form.xpath(".//input[@name='login']")[0]
+        self.assertEqual((login.get("readonly"), login.get("value")),
+                         ("readonly", "new.client@example.com"))
+        self.assertEqual(form.xpath(".//button[hasclass('o_show_password')]/@aria-label"),
+                         ["הצגת הסיסמה", "הצגת הסיסמה"])
+        self.assertFalse(form.xpath(".//a[contains(@href, '/web/login')]"),
+                         "no 'already have an account?' for someone who has none yet")

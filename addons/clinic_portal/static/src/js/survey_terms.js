@@ -6,6 +6,8 @@ import { _t } from "@web/core/l10n/translation";
 export const SURVEY_SUBMIT_TERMS = [
     _t("Submit confirmation"),
     _t("Are you sure you want to submit the survey?"),
+    _t("There was an error during the validation of the survey."),
+    _t("To take this survey, please close all other tabs on %(hostname)s"),
 ];
 
 // The same for the payment form's error dialogs, which a patient paying or leaving a card

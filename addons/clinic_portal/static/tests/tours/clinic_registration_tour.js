@@ -17,6 +17,17 @@ function fillForm(title, number, next) {
             trigger: `.o_clinic_form_progress:contains('${number}')`,
         },
         {
+            content: "The form's start page speaks Hebrew, Odoo's own words included (the "
+                + "keyboard hint shows on wide screens only)",
+            trigger: ".o_survey_start button[value='start']",
+            run() {
+                const hint = document.querySelector(".o_survey_enter")?.textContent.trim();
+                if (hint !== "או ללחוץ על אנטר") {
+                    throw new Error(`The keyboard hint reads "${hint}"`);
+                }
+            },
+        },
+        {
             content: "Start the form",
             trigger: "button[value='start']:not(.disabled)",
             run: "click",
@@ -30,6 +41,10 @@ function fillForm(title, number, next) {
             content: "Submit the form: no dialog asks if it should be sent",
             trigger: "button[value='finish']:not(.disabled)",
             run: "click",
+        },
+        {
+            content: "The form's last page speaks Hebrew too",
+            trigger: ".o_survey_finished a.o_survey_review:contains('עיון בתשובות שלך')",
         },
         {
             content: "The form is done, no 'take again', and the next step is offered",
