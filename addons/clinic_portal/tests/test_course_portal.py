@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .course_common import CourseSetup
+from .journey_common import JourneyCounter
 from .test_booking_tours import speak_hebrew
 
 
@@ -125,7 +126,7 @@ class TestCoursePortal(CourseSetup, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCourseTourHebrew(CourseSetup, HttpCase):
+class TestCourseTourHebrew(JourneyCounter, CourseSetup, HttpCase):
     """A Hebrew-speaking client in Chromium, right-to-left."""
 
     @classmethod
@@ -136,8 +137,9 @@ class TestCourseTourHebrew(CourseSetup, HttpCase):
         speak_hebrew(cls)
 
     def test_an_enrolled_client_books_a_makeup_in_another_group(self):
-        self.start_tour("/he/my/courses", "clinic_portal_course_makeup_he",
-                        login="booking_patient")
+        loads, taps = self._counted_tour("/he/my/courses", "clinic_portal_course_makeup_he",
+                                         login="booking_patient")
+        self.assertEqual((loads, taps), (2, 2), "the meetings to make up, then booked")
         seat = self.enrollment.seat_ids.filtered(lambda s: s.kind == "makeup")
         self.assertEqual(seat.meeting_id, self._meetings(self.group_b)[0])
         self.assertEqual(self.enrollment.makeup_left, 13)

@@ -12,6 +12,7 @@ from odoo.tests.common import ChromeBrowser
 from odoo.addons.payment_easycard.tests.common import EasyCardSimulatorMixin
 
 from .guarantee_common import GuaranteeSetup
+from .journey_common import JourneyCounter
 from .payment_common import TOTAL, PortalPaymentRequests
 from .test_booking_tours import speak_hebrew
 
@@ -183,7 +184,7 @@ PAYER_ON_EASYCARD = """
 
 
 @tagged("post_install", "-at_install")
-class TestEasyCardToursHebrew(EasyCardClinicSetup, HttpCase):
+class TestEasyCardToursHebrew(JourneyCounter, EasyCardClinicSetup, HttpCase):
     """In Chromium, in Hebrew: a patient books a prepaid service and pays on EasyCard's page
     (its simulator) with a test card; another leaves a card there as guarantee."""
 
@@ -212,8 +213,8 @@ class TestEasyCardToursHebrew(EasyCardClinicSetup, HttpCase):
         return self.env["calendar.event"].search([("clinic_patient_id", "=", self.patient.id)])
 
     def test_tour_pay_on_easycard_and_book(self):
-        self.start_tour(f"/he/my/appointments/book?service={self.consultation.id}",
-                        "clinic_portal_easycard_prepay_he", login="booking_patient")
+        self._counted_tour(f"/he/my/appointments/book?service={self.consultation.id}",
+                           "clinic_portal_easycard_prepay_he", login="booking_patient")
         event = self._event()
         self.assertEqual(event.clinic_payment_state, "paid")
         tx = event.clinic_transaction_id
@@ -222,8 +223,8 @@ class TestEasyCardToursHebrew(EasyCardClinicSetup, HttpCase):
         self.assertEqual(deal["transactionAmount"], round(TOTAL, 2), "charged once, in full")
 
     def test_tour_leave_a_card_on_easycard_and_book(self):
-        self.start_tour(f"/he/my/appointments/book?service={self.physio.id}",
-                        "clinic_portal_easycard_card_he", login="booking_patient")
+        self._counted_tour(f"/he/my/appointments/book?service={self.physio.id}",
+                           "clinic_portal_easycard_card_he", login="booking_patient")
         event = self._event()
         self.assertEqual(event.clinic_payment_state, "guaranteed")
         token = event.clinic_guarantee_token_id

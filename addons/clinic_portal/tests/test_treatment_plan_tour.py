@@ -1,11 +1,12 @@
 from odoo.tests import HttpCase, TransactionCase, tagged
 
+from .journey_common import JourneyCounter
 from .plan_common import PlanSetup
 from .test_booking_tours import speak_hebrew
 
 
 @tagged("post_install", "-at_install")
-class TestTreatmentPlanTourHebrew(PlanSetup, HttpCase):
+class TestTreatmentPlanTourHebrew(JourneyCounter, PlanSetup, HttpCase):
     """A Hebrew-speaking patient books, moves and cancels a session of their plan."""
 
     @classmethod
@@ -16,8 +17,8 @@ class TestTreatmentPlanTourHebrew(PlanSetup, HttpCase):
         cls.company.sudo().with_context(lang="he_IL").clinic_portal_plan_alias = "שירות ממנו"
 
     def test_tour_a_session_of_the_plan_is_booked_moved_and_cancelled(self):
-        self.start_tour("/he/my/appointments/book", "clinic_portal_plan_session_he",
-                        login="booking_patient")
+        self._counted_tour("/he/my/appointments/book", "clinic_portal_plan_session_he",
+                           login="booking_patient")
         event = self.env["calendar.event"].with_context(active_test=False).search(
             [("clinic_patient_id", "=", self.patient.id)])
         self.assertEqual(len(event), 1)

@@ -1,6 +1,10 @@
 import { registry } from "@web/core/registry";
 
-import { firstFreeTime } from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
+import {
+    checkAccessibility,
+    firstFreeTime,
+    reportJourney,
+} from "@clinic_portal/../tests/tours/clinic_portal_tour_utils";
 
 // A Hebrew-speaking patient with a plan of ten sessions books the first one under the
 // clinic's alias, sees nine left, moves it, cancels it and sees ten left again.
@@ -37,17 +41,19 @@ tours.add("clinic_portal_plan_session_he", {
             trigger: "#wrapwrap.o_rtl .o_clinic_plan_alias:contains('שירות ממנו')",
         },
         sessionsLeft(10),
+        checkAccessibility("the services and the plan's sessions", ".o_clinic_plan_sessions"),
         {
             content: "Choose the session of the plan",
             trigger: ".o_clinic_plan_sessions .o_clinic_plan_line:first",
             run: "click",
             expectUnloadPage: true,
         },
-        ...firstFreeTime(),
+        ...firstFreeTime(undefined, true),
         {
             content: "The confirm page says it is the first session, with nothing to pay",
             trigger: ".o_clinic_confirm:not(:has(.o_clinic_price)) .o_clinic_plan_session:contains('1'):contains('10')",
         },
+        checkAccessibility("the confirm page of a session of the plan", ".o_clinic_confirm_button"),
         {
             content: "Confirm",
             trigger: ".o_clinic_confirm_button:contains('קביעת הפגישה')",
@@ -62,6 +68,7 @@ tours.add("clinic_portal_plan_session_he", {
             content: "The appointment is the plan's first session",
             trigger: ".o_clinic_appointment_detail .o_clinic_plan_session:contains('1'):contains('10')",
         },
+        checkAccessibility("the session booked", ".o_clinic_booked"),
         ...toTheBookingPage(),
         sessionsLeft(9),
         {
@@ -70,6 +77,7 @@ tours.add("clinic_portal_plan_session_he", {
             run: "click",
             expectUnloadPage: true,
         },
+        checkAccessibility("the appointments", ".o_clinic_upcoming .o_clinic_appointment"),
         {
             content: "Open the session",
             trigger: ".o_clinic_upcoming .o_clinic_appointment:first",
@@ -87,11 +95,16 @@ tours.add("clinic_portal_plan_session_he", {
             trigger: ".o_clinic_planner:not([aria-busy]) .o_clinic_planner_day_button:last",
             run: "click",
         },
+        checkAccessibility("the month of free times to move the session", ".o_clinic_planner_time"),
         {
             content: "Choose its last free time",
             trigger: ".o_clinic_planner .o_clinic_planner_time:last",
             run: "click",
         },
+        checkAccessibility(
+            "the confirmation of the move",
+            ".o_clinic_planner_confirm .o_clinic_confirm_button"
+        ),
         {
             content: "Confirm the move, on the same page",
             trigger: ".o_clinic_planner_confirm .o_clinic_confirm_button",
@@ -102,11 +115,13 @@ tours.add("clinic_portal_plan_session_he", {
             content: "The session was moved, still the plan's first",
             trigger: ".o_clinic_rescheduled:contains('הפגישה שלך הועברה') ~ .card .o_clinic_plan_session:contains('1')",
         },
+        checkAccessibility("the session moved", ".o_clinic_rescheduled"),
         {
             content: "Open the cancellation form",
             trigger: ".o_clinic_cancel_toggle:contains('ביטול הפגישה')",
             run: "click",
         },
+        checkAccessibility("the cancellation form of the session", "#clinic_cancel_form.show"),
         {
             content: "Confirm the cancellation",
             trigger: "#clinic_cancel_form.show .o_clinic_cancel_confirm",
@@ -117,7 +132,9 @@ tours.add("clinic_portal_plan_session_he", {
             content: "The session is cancelled",
             trigger: ".o_clinic_cancelled:contains('הפגישה שלך בוטלה')",
         },
+        checkAccessibility("the session cancelled", ".o_clinic_cancelled"),
         ...toTheBookingPage(),
         sessionsLeft(10),
+        reportJourney(".o_clinic_plan_sessions .o_clinic_plan_left[data-left='10']"),
     ],
 });

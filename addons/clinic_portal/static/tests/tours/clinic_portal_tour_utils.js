@@ -5,21 +5,29 @@
  * time and that day's first free time, which opens the confirm page.
  *
  * @param {string} staffTrigger the staff member's button (by default the first one)
+ * @param {boolean} [checked] each page checked with axe-core first (counted journeys only)
  */
-export function firstFreeTime(staffTrigger = ".o_clinic_staff_list .o_clinic_staff_option:first") {
+export function firstFreeTime(
+    staffTrigger = ".o_clinic_staff_list .o_clinic_staff_option:first",
+    checked = false
+) {
+    const check = (state, trigger) => (checked ? [checkAccessibility(state, trigger)] : []);
     return [
+        ...check("the staff of a service", ".o_clinic_staff_list"),
         {
             content: "Choose the staff member",
             trigger: staffTrigger,
             run: "click",
             expectUnloadPage: true,
         },
+        ...check("the days with free time", ".o_clinic_days .o_clinic_day"),
         {
             content: "Choose the first day with free time",
             trigger: ".o_clinic_days .o_clinic_day:first",
             run: "click",
             expectUnloadPage: true,
         },
+        ...check("the free times of a day", ".o_clinic_times .o_clinic_time"),
         {
             content: "Choose the first free time",
             trigger: ".o_clinic_times .o_clinic_time:first",
