@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from odoo.exceptions import UserError
@@ -91,6 +92,20 @@ class TestPaidCancellation(BalanceSetup, TransactionCase):
         self.assertFalse(following.clinic_transaction_ids)
         self.patient.invalidate_recordset(["credit"])
         self.assertAlmostEqual(self.patient.credit, 0.0)
+
+    def test_a_hebrew_patients_invoice_and_credit_note_have_hebrew_titles(self):
+        self.env["res.lang"]._activate_lang("he_IL")
+        self.env["ir.module.module"]._load_module_terms(["account", "clinic_portal"], ["he_IL"])
+        self.patient.lang = "he_IL"
+        event, _tx = self._paid()
+        self._cancel(event)
+        report = self.env["ir.actions.report"]
+        for move, title in ((event.clinic_invoice_id, "חשבונית מס"),
+                            (self._credit_notes(event), "חשבונית זיכוי")):
+            page = report._render_qweb_html("account.report_invoice", move.ids)[0].decode()
+            heading = re.search(r"<h2>(.*?)</h2>", page, re.S).group(1)
+            self.assertIn(title, heading, move.name)
+            self.assertFalse(re.search(r"Invoice|Credit Note", heading), heading)
 
     def test_a_provider_that_cannot_refund_leaves_the_money_as_balance(self):
         event, tx = self._paid()

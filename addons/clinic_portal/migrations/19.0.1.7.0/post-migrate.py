@@ -9,5 +9,5 @@ def migrate(cr, version):
     cr.execute("""
         UPDATE clinic_registration_field
            SET show = TRUE, required = TRUE
-         WHERE field_name = 'email' AND NOT (show AND required)
+         WHERE field_name = 'email' AND (show IS NOT TRUE OR required IS NOT TRUE)
     """)
