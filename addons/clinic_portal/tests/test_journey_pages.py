@@ -257,6 +257,13 @@ class TestJourneyPages(BookingSetup, HttpCase):
         self.assertEqual(answer, self.env["survey.user_input"].search(
             [("survey_id", "=", survey.id), ("partner_id", "=", self.patient.id)]))
         self.assertEqual(lines[name].value_char_box, "Corrected Name")
+        # The form is a page of the clinic's site: its header and footer around it.
+        page = html.fromstring(self.url_open(
+            f"/he/survey/{survey.access_token}/{answer.access_token}").content)
+        self.assertTrue(page.xpath("//header[@id='top']//nav"), "the site's menu")
+        self.assertTrue(page.xpath("//footer[@id='bottom']"), "the site's footer")
+        self.assertTrue(page.xpath("//main//form[hasclass('o_survey-fill-form')]"))
+        self.assertTrue(page.xpath("//*[hasclass('o_survey_navigation_wrapper')]"))
         # The first page shows the answers filled in, for the patient to check.
         _correct, begun = self.make_jsonrpc_request(
             f"/survey/begin/{survey.access_token}/{answer.access_token}", {})

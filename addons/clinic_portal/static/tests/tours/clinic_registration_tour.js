@@ -27,6 +27,7 @@ function fillForm(title, number, next) {
                 }
             },
         },
+        checkAccessibility(`the form "${title}", in the clinic's site`, "header + main .o_survey_form"),
         {
             content: "Start the form",
             trigger: "button[value='start']:not(.disabled)",
