@@ -1,9 +1,11 @@
 import pytz
 from lxml import html
 
+from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 
-from .payment_common import BalanceSetup, PortalPaymentRequests
+from .payment_common import LIST_PRICE, BalanceSetup, PortalPaymentRequests
+from .test_booking_tours import speak_hebrew
 
 
 def breadcrumbs(page):
@@ -15,7 +17,7 @@ def breadcrumbs(page):
 
 class InvoicePortalSetup(PortalPaymentRequests, BalanceSetup):
     """A patient with a paid appointment they cancelled in the portal: its invoice and the
-    credit note reversing it."""
+    credit note reversing it, beside a credit note that belongs to no appointment."""
 
     @classmethod
     def setUpClass(cls):
@@ -80,3 +82,45 @@ class TestInvoiceBreadcrumbs(InvoicePortalSetup, HttpCase):
         self.assertEqual([text for text, _href in breadcrumbs(page)],
                          ["", "Invoices & Bills", invoice.name])
 
+
+class InvoiceListToursHebrew(InvoicePortalSetup):
+    """The invoice list of a Hebrew-speaking patient with invoices and credit notes of
+    appointments and one of no appointment, in Chromium, right to left."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        speak_hebrew(cls)
+        cls.env["ir.module.module"]._load_module_terms(["account", "account_payment"],
+                                                       ["he_IL"], overwrite=True)
+
+    def _list_tour(self, name):
+        self.authenticate("booking_patient", "booking_patient")
+        self._cancelled_paid_appointment()
+        paid = self._hold(self._slots(product=self.consultation)[self.staff.id][8])
+        self._pay(paid)
+        self._credit_note(40.0)
+        unpaid = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.patient.id,
+            "invoice_line_ids": [Command.create({
+                "product_id": self.consultation.id, "quantity": 4, "price_unit": LIST_PRICE})],
+        })
+        unpaid.action_post()
+        self.start_tour("/he/my/invoices", name, login="booking_patient")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceListPhoneHebrew(InvoiceListToursHebrew, HttpCase):
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_the_invoice_list_fits_a_phone(self):
+        self._list_tour("clinic_portal_invoice_list_phone_he")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceListDesktopHebrew(InvoiceListToursHebrew, HttpCase):
+    browser_size = "1280x800"
+
+    def test_the_invoice_list_shows_every_column_on_a_computer(self):
+        self._list_tour("clinic_portal_invoice_list_desktop_he")
