@@ -1,8 +1,9 @@
 import { registry } from "@web/core/registry";
 
 // A Hebrew-speaking patient reads the list of their invoices and credit notes: on a phone
-// 375 px wide nothing is wider than the screen, the page nor the table; on a computer every
-// column is shown.
+// 375 px wide nothing is wider than the screen, the page nor the table, and the credit note
+// of a cancelled appointment leads back to it by its breadcrumbs; on a computer every column
+// is shown.
 const tours = registry.category("web_tour.tours");
 
 const TABLE = "#wrapwrap.o_rtl .o_portal_my_doc_table";
@@ -72,6 +73,33 @@ tours.add("clinic_portal_invoice_list_phone_he", {
                 expectColumns(["invoice_number", "amount_due", "status", null]);
                 expectStatusUnderItsHeading();
             },
+        },
+        {
+            content: "Open the credit note of the cancelled appointment",
+            trigger: `${TABLE} tbody tr td:first-child a:contains('RINV'):first`,
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Its breadcrumbs name the appointment, and fit the phone's screen",
+            trigger: "#wrapwrap.o_rtl .o_portal_submenu .o_clinic_breadcrumb_appointment a",
+            run() {
+                const page = document.documentElement.scrollWidth;
+                console.log(`clinic-invoice-page ${JSON.stringify({ pageWidth: page, screenWidth: window.innerWidth })}`);
+                if (page > window.innerWidth) {
+                    throw new Error(`The credit note's page is ${page} px wide on a screen of ${window.innerWidth} px`);
+                }
+            },
+        },
+        {
+            content: "Back to the appointment by its breadcrumb",
+            trigger: "#wrapwrap.o_rtl .o_portal_submenu .o_clinic_breadcrumb_appointment a",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The cancelled appointment's page",
+            trigger: ".o_clinic_appointment_detail .o_clinic_credit_note",
         },
     ],
 });
