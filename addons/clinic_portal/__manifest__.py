@@ -44,6 +44,7 @@
         "views/calendar_event_views.xml",
         "views/calendar_event_plan_views.xml",
         "views/portal_templates.xml",
+        "views/portal_invoice_templates.xml",
         "views/portal_guarantee_templates.xml",
         "views/portal_course_templates.xml",
         "views/portal_treatment_plan_templates.xml",

@@ -2,12 +2,14 @@ import base64
 import uuid
 
 import vobject
+from babel.dates import format_date
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import consteq, format_amount
+from odoo.tools.misc import babel_locale_parse
 
 from .. import const
 from ..services import slots, text
@@ -128,6 +130,21 @@ class CalendarEvent(models.Model):
     def _clinic_portal_url(self):
         self.ensure_one()
         return f"/my/appointments/{self.id}"
+
+    def _clinic_portal_title(self):
+        """The appointment as the portal names it where a document of it is shown: its
+        service, day and time, in the patient's time zone and the page's language
+        ("Physiotherapy, 3 March 2026 10:00")."""
+        self.ensure_one()
+        event_sudo = self.sudo()
+        tz = self.env["clinic.availability.engine"]._tz(event_sudo.clinic_patient_id)
+        start = slots.from_naive_utc(event_sudo.start).astimezone(tz)
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        return self.env._(
+            "%(service)s, %(day)s %(time)s",
+            service=event_sudo.clinic_product_id.name or event_sudo.name,
+            day=format_date(start, format="d MMMM y", locale=locale),
+            time=start.strftime("%H:%M"))
 
     def _clinic_portal_share_url(self):
         """The appointment's page for someone not logged in, with its portal token."""
