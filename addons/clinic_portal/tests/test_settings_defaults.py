@@ -1,6 +1,6 @@
 from odoo.tests import Form, tagged
 
-from odoo.addons.clinic_portal.const import REGISTRATION_FIELDS
+from odoo.addons.clinic_portal.const import ALWAYS_ASKED, REGISTRATION_FIELDS
 
 from .common import ClinicPortalCase
 
@@ -35,8 +35,12 @@ class TestSettingsDefaults(ClinicPortalCase):
     def test_new_company_gets_one_registration_row_per_field_hidden_and_optional(self):
         rows = self.company.clinic_registration_field_ids
         self.assertCountEqual(rows.mapped("field_name"), list(REGISTRATION_FIELDS))
-        self.assertFalse(any(rows.mapped("show")))
-        self.assertFalse(any(rows.mapped("required")))
+        optional = rows.filtered(lambda r: r.field_name not in ALWAYS_ASKED)
+        self.assertFalse(any(optional.mapped("show")))
+        self.assertFalse(any(optional.mapped("required")))
+        asked = rows - optional
+        self.assertEqual(asked.mapped("field_name"), ["email"], "the login is always asked")
+        self.assertTrue(asked.show and asked.required)
 
     def test_setup_of_all_companies_adds_no_duplicate_row(self):
         self.env["res.company"]._clinic_portal_setup_all()
