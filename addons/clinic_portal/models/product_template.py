@@ -6,7 +6,7 @@ class ProductTemplate(models.Model):
     _inherit = "product.template"
 
     clinic_required_survey_id = fields.Many2one(
-        "survey.survey", string="Required form", ondelete="set null",
+        "survey.survey", string="Required form", ondelete="set null", index="btree_not_null",
         help="Form the client must fill before booking this service in the client portal. "
              "Empty: not required.",
     )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 # What the clinic already knows of a client, and the contact field it is kept in.
 PREFILL_FIELDS = {
@@ -62,9 +63,15 @@ class SurveySurvey(models.Model):
                         if code not in codes]
 
     def _clinic_is_portal_form(self):
+        """Whether clients fill this survey in the client portal: a company's mandatory form
+        or a service's required form. One indexed lookup: it is asked on every page of every
+        survey."""
         self.ensure_one()
-        return bool(
-            self.env["clinic.mandatory.form"].sudo().search_count(
-                [("survey_id", "=", self.id)], limit=1)
-            or self.env["product.template"].sudo().with_context(active_test=False).search_count(
-                [("clinic_required_survey_id", "=", self.id)], limit=1))
+        self.env["clinic.mandatory.form"].flush_model(["survey_id"])
+        self.env["product.template"].flush_model(["clinic_required_survey_id"])
+        self.env.cr.execute(SQL(
+            """SELECT EXISTS(SELECT 1 FROM clinic_mandatory_form WHERE survey_id = %(id)s)
+                   OR EXISTS(SELECT 1 FROM product_template
+                              WHERE clinic_required_survey_id = %(id)s)""",
+            id=self.id))
+        return self.env.cr.fetchone()[0]
