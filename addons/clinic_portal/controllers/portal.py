@@ -1,3 +1,4 @@
+import functools
 import re
 from datetime import UTC, timedelta
 from types import SimpleNamespace
@@ -40,6 +41,15 @@ TEMPLATE_CONST = SimpleNamespace(
 
 def format_start(value):
     return value.astimezone(UTC).strftime(const.START_FORMAT)
+
+
+@functools.lru_cache(maxsize=256)
+def tz_display_name(zone, locale):
+    """A time zone as people name it in ``locale`` ("Israel Time"); Babel's lookup is slow
+    and its answer never changes, and the times of every booking page name a few zones."""
+    if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    return get_timezone_name(pytz.timezone(zone), locale=locale)
 
 
 def tel_href(phone):
@@ -297,10 +307,11 @@ class ClinicPortal(CustomerPortal):
         """The parameters of a request that name what the pages book: ``service``."""
         return {"service": params["service"]} if params.get("service") else {}
 
-    def _clinic_choice(self, params, event=None):
+    def _clinic_choice(self, params, event=None, priced=True):
         """What the pages book: the service named by ``params`` (see
         ``_clinic_choice_params``), or the one of the appointment they reschedule.
 
+        :param priced: False where only the times are shown: the offer then has no price
         :returns: a ``BookingChoice``, or None when nothing is chosen yet
         :raises UserError: a choice the patient cannot book
         """
@@ -309,7 +320,7 @@ class ClinicPortal(CustomerPortal):
             return None
         availability = request.env["clinic.availability.engine"]
         partner = request.env.user.partner_id
-        product, offer = availability._service(partner, parse_id(service))
+        product, offer = availability._service(partner, parse_id(service), priced=priced)
         if not offer:
             raise UserError(request.env._("This service cannot be booked in the client portal."))
         return BookingChoice(
@@ -425,7 +436,8 @@ class ClinicPortal(CustomerPortal):
                 if event else None
             if not self._clinic_policy().booking_open:
                 raise UserError(request.env._("Online booking is not available."))
-            choice = self._clinic_choice(self._clinic_choice_params(kw), event_sudo)
+            choice = self._clinic_choice(self._clinic_choice_params(kw), event_sudo,
+                                         priced=False)
             if not choice:
                 raise NotFound()
             if event_sudo:
@@ -502,9 +514,7 @@ class ClinicPortal(CustomerPortal):
 
     def _clinic_tz_name(self, zone, locale):
         """A time zone as people name it ("Israel Time"), not by its database name."""
-        if zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
-            return "UTC"
-        return get_timezone_name(pytz.timezone(zone), locale=locale)
+        return tz_display_name(zone, locale)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["GET"])

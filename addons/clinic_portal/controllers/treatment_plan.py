@@ -57,10 +57,10 @@ class ClinicPlanPortal(ClinicPortal):
             return {"plan_line": params["plan_line"]}
         return super()._clinic_choice_params(params)
 
-    def _clinic_choice(self, params, event=None):
+    def _clinic_choice(self, params, event=None, priced=True):
         line = self._clinic_plan_line_of(event, params.get("plan_line"))
         if line is None:
-            return super()._clinic_choice(params, event)
+            return super()._clinic_choice(params, event, priced=priced)
         if not line:
             raise UserError(self._clinic_unknown_plan_line())
         return BookingChoice(

@@ -1,9 +1,10 @@
+import time
 from collections import defaultdict
 from datetime import timedelta
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from .. import const, db
 from ..services import slots
@@ -23,6 +24,14 @@ BUSY_QUERY = """
        AND (clinic_busy_hold IS NULL OR clinic_busy_hold > %s)
   GROUP BY partner_id
 """
+# The most seconds the pages reuse staff working times: an edit of working hours, leaves or
+# resources drops them at once (clinic.work.time.source); this bounds what no edit of ours
+# sees, such as an employee's next contract starting with other hours.
+WORK_REUSE_SECONDS = 300
+# What the portal reads of a service's template to offer it (see _service).
+SERVICE_FIELDS = ["active", "sale_ok", "type", "company_id", "clinic_portal_visible",
+                  "clinic_duration_minutes", "clinic_staff_user_ids",
+                  "clinic_prepayment_required", "clinic_card_guarantee_required"]
 # A patient's future appointments, a hold only until it expires.
 FUTURE_QUERY = """
     SELECT id, user_id FROM calendar_event
@@ -54,11 +63,15 @@ class ClinicAvailabilityEngine(models.AbstractModel):
                 if offers[product.id]["visible"]]
 
     @api.model
-    def _service(self, partner, product_id):
+    def _service(self, partner, product_id, priced=True):
         """``(product, offer)`` if the portal offers ``product_id`` to ``partner``, else
-        ``(empty, None)``."""
-        product = self.env["product.product"].sudo().browse(product_id or 0).exists()
-        offer = product and product._clinic_portal_offer(partner)
+        ``(empty, None)``; the offer without its price and payment unless ``priced``."""
+        # The columns the portal reads of a service, not the product's hundred: a rush of
+        # patients asks this of every times page.
+        product = self.env["product.product"].sudo().with_context(active_test=False).search_fetch(
+            [("id", "=", product_id or 0)], ["active", "product_tmpl_id"])
+        product.product_tmpl_id.fetch(SERVICE_FIELDS)
+        offer = product and product._clinic_portal_offer(partner, priced=priced)
         if not offer or not offer["visible"]:
             return self.env["product.product"], None
         return product, offer
@@ -77,7 +90,11 @@ class ClinicAvailabilityEngine(models.AbstractModel):
         team = partner.sudo().clinic_treating_user_ids
         if policy.treating_team_only and team:
             domain.append(("id", "in", team.ids))
-        return self.env["res.users"].sudo().search(domain, order="name, id")
+        # Their names and contacts alone (the pages show them, the busy times read them).
+        staff = self.env["res.users"].sudo().search_fetch(domain, ["partner_id"],
+                                                         order="name, id")
+        staff.partner_id.fetch(["name"])
+        return staff
 
     @api.model
     def _tz(self, partner):
@@ -176,6 +193,23 @@ class ClinicAvailabilityEngine(models.AbstractModel):
         return work
 
     @api.model
+    def _work_seconds_shown(self, staff, start, end):
+        """``_work_seconds`` for the times the pages show, reused by every request of the
+        same staff and window (the month a rush of patients opens), read-only. A booking's
+        own check computes them afresh (``_time_state``)."""
+        return self._work_seconds_reused(
+            tuple(staff.ids), slots.to_seconds(start), slots.to_seconds(end),
+            self.env.company.id, int(time.time() // WORK_REUSE_SECONDS))
+
+    @api.model
+    @tools.ormcache("staff_ids", "start", "end", "company_id", "period")
+    def _work_seconds_reused(self, staff_ids, start, end, company_id, period):
+        # company_id: whose resources are chosen; period: WORK_REUSE_SECONDS at most.
+        work = self._work_seconds(self.env["res.users"].browse(staff_ids),
+                                  slots.from_seconds(start), slots.from_seconds(end))
+        return {user_id: tuple(intervals) for user_id, intervals in work.items()}
+
+    @api.model
     def _busy_intervals(self, partners, start, end, ignore_event=None, fresh=False):
         """``{partner id: [(start, end)]}``, aware UTC: see ``_busy_seconds``."""
         return {partner_id: [(slots.from_seconds(s), slots.from_seconds(e)) for s, e in busy]
@@ -244,7 +278,7 @@ class ClinicAvailabilityEngine(models.AbstractModel):
             appointments limit is reached get no slot.
         """
         not_before = max(start, slots.earliest_new_start(self._now(), policy.min_hours_new))
-        work = self._work_seconds(staff, start, end)
+        work = self._work_seconds_shown(staff, start, end)
         busy = self._busy_seconds(staff.sudo().partner_id | partner, start, end,
                                   ignore_event=ignore_event)
         limited = self._limited_staff(partner, staff, policy, ignore_event=ignore_event)

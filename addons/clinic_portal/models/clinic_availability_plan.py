@@ -16,10 +16,10 @@ class ClinicAvailability(models.AbstractModel):
         return super()._services(partner)
 
     @api.model
-    def _service(self, partner, product_id):
+    def _service(self, partner, product_id, priced=True):
         if not self.env.company._clinic_portal_policy().books_services:
             return self.env["product.product"], None
-        return super()._service(partner, product_id)
+        return super()._service(partner, product_id, priced=priced)
 
     @api.model
     def _plan_lines(self, partner):

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class ResourceResource(models.Model):
-    _inherit = "resource.resource"
+    _name = "resource.resource"
+    _inherit = ["resource.resource", "clinic.work.time.source"]
 
     @api.constrains("calendar_id", "user_id")
     def _check_clinic_portal_bookable_hours(self):

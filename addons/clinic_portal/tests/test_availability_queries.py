@@ -83,10 +83,21 @@ class TestAvailabilityQueries(BookingSetup, TransactionCase):
 
     def test_query_count_does_not_grow_with_staff_or_days(self):
         self.env.flush_all()
-        self._availability(self.team[:2], 1)  # warm the registry caches
+        # Warm the registry's caches, but not for the staff and days measured: their
+        # working times are computed in both.
+        self._availability(self.team[:1], 2)
         small, _result = self._queries(self.team[:2], 1)
         large, _result = self._queries(self.team, 30)
         self.assertEqual(small, large)
+
+    def test_a_rush_on_one_month_reads_its_working_hours_once(self):
+        self.env.flush_all()
+        first, result = self._queries(self.team, 30)
+        again, result_again = self._queries(self.team, 30)
+        self.assertEqual(result_again, result)
+        # The resources, working hours, attendances and leaves are not read again: the
+        # service, the staff, the bookings and the patient's appointments are.
+        self.assertEqual((first, again), (15, 6))
 
     def test_busy_seeded_events_are_not_offered(self):
         self.env.flush_all()

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import TransactionCase, freeze_time, tagged
 
+from .. import const
 from ..services import slots
 from .booking_common import NOW, BookingSetup, utc
 
@@ -67,3 +68,43 @@ class TestWorkTimes(BookingSetup, TransactionCase):
         self.assertIn(ten, slots_by_user[self.staff.id])
         self.assertNotIn(ten, slots_by_user[self.on_leave.id])
         self.assertIn(utc(2026, 3, 3, 9), slots_by_user[self.on_leave.id])
+
+    def test_a_leave_or_new_hours_show_at_once_though_pages_reuse_working_times(self):
+        # A rush of patients opens one month: its working times are computed once, and an
+        # edit of leaves or working hours drops them, on every server.
+        availability = self.env["clinic.availability.engine"]
+        start, end = utc(2026, 3, 2), utc(2026, 3, 2) + timedelta(days=14)
+
+        def shown():
+            return availability._work_seconds_shown(self.alike, start, end)[self.alike.id]
+
+        before = shown()
+        eleven = slots.to_seconds(utc(2026, 3, 5, 11))
+        self.assertTrue(any(s <= eleven < e for s, e in before))
+        leave = self.env["resource.calendar.leaves"].create({
+            "name": "Conference", "resource_id": self._resource(self.alike).id,
+            "calendar_id": self.hours.id, "date_from": "2026-03-05 09:00:00",
+            "date_to": "2026-03-05 12:00:00"})
+        self.assertFalse(any(s <= eleven < e for s, e in shown()))
+        leave.unlink()
+        self.assertEqual(shown(), before)
+        self.hours.attendance_ids.filtered(lambda a: a.hour_from == 13).write({"hour_to": 15})
+        four = slots.to_seconds(utc(2026, 3, 5, 16))
+        self.assertTrue(any(s <= four < e for s, e in before))
+        self.assertFalse(any(s <= four < e for s, e in shown()))
+
+    def test_a_booking_is_checked_against_the_hours_as_they_are_now(self):
+        # Hours that change where no edit of ours sees it (an employee's next contract) may
+        # be shown a few minutes more; the booking's own check reads them afresh.
+        availability = self.env["clinic.availability.engine"]
+        start, end = utc(2026, 3, 2), utc(2026, 3, 2) + timedelta(days=14)
+        four = utc(2026, 3, 5, 16)
+        shown = availability._work_seconds_shown(self.alike, start, end)[self.alike.id]
+        self.assertTrue(any(s <= slots.to_seconds(four) < e for s, e in shown))
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE resource_calendar_attendance SET hour_to = 15 "
+                            "WHERE calendar_id = %s AND hour_from = 13", [self.hours.id])
+        self.env.invalidate_all()
+        state = availability._time_state(self.patient, self.service, self.alike, four,
+                                         self._policy())
+        self.assertEqual(state, const.TIME_NOT_OFFERED)

@@ -6,7 +6,7 @@ from ..tools.portal_offer import portal_payment, portal_visible
 class ProductProduct(models.Model):
     _inherit = "product.product"
 
-    def _clinic_portal_offers(self, partner, date=None):
+    def _clinic_portal_offers(self, partner, date=None, priced=True):
         """What the client portal offers ``partner`` for each service of ``self``.
 
         The price is the unit price in the partner's pricelist (its company's pricelist
@@ -14,11 +14,16 @@ class ProductProduct(models.Model):
 
         :param partner: the patient (res.partner record)
         :param date: the date the price applies to (default: now)
+        :param priced: False for whether the portal shows the services alone, without their
+            price and payment: the pricelist's rules are then not computed at all
         :returns: {product id: {'visible': bool, 'price': float, 'currency_id': int,
                    'payment': 'none' | 'guarantee' | 'prepayment'}}
         """
         partner.ensure_one()
         company = partner.company_id or self.env.company
+        if not priced:
+            return {product.id: {"visible": product._clinic_portal_visible(company)}
+                    for product in self}
         pricelist = partner.with_company(company).property_product_pricelist
         currency = pricelist.currency_id or company.currency_id
         prices = pricelist.with_company(company)._compute_price_rule(
@@ -27,15 +32,7 @@ class ProductProduct(models.Model):
         for product in self:
             price = prices[product.id][0]
             offers[product.id] = {
-                "visible": portal_visible(
-                    shown_in_portal=product.clinic_portal_visible,
-                    active=product.active and product.product_tmpl_id.active,
-                    sale_ok=product.sale_ok,
-                    is_service=product.type == "service",
-                    duration_minutes=product.clinic_duration_minutes,
-                    company_allowed=(not product.company_id
-                                     or product.company_id in company.parent_ids),
-                ),
+                "visible": product._clinic_portal_visible(company),
                 "price": price,
                 "currency_id": currency.id,
                 "payment": portal_payment(
@@ -46,7 +43,19 @@ class ProductProduct(models.Model):
             }
         return offers
 
-    def _clinic_portal_offer(self, partner, date=None):
+    def _clinic_portal_offer(self, partner, date=None, priced=True):
         """The portal offer of one service for ``partner``; see ``_clinic_portal_offers``."""
         self.ensure_one()
-        return self._clinic_portal_offers(partner, date=date)[self.id]
+        return self._clinic_portal_offers(partner, date=date, priced=priced)[self.id]
+
+    def _clinic_portal_visible(self, company):
+        """The portal shows this service to the clients of ``company``."""
+        self.ensure_one()
+        return portal_visible(
+            shown_in_portal=self.clinic_portal_visible,
+            active=self.active and self.product_tmpl_id.active,
+            sale_ok=self.sale_ok,
+            is_service=self.type == "service",
+            duration_minutes=self.clinic_duration_minutes,
+            company_allowed=not self.company_id or self.company_id in company.parent_ids,
+        )
