@@ -50,7 +50,7 @@ load-booking:
 	bash scripts/bench.sh tests/load/load_booking.py $(ARGS)
 
 load-times:
-	bash scripts/bench.sh tests/load/load_booking.py --times-page $(ARGS)
+	bash scripts/bench.sh tests/load/load_times.py $(ARGS)
 
 load-course:
 	bash scripts/bench.sh tests/load/load_course.py $(ARGS)

@@ -28,12 +28,6 @@ The last line (B and C of the paid race): booking load: <B> booked, <C> conflict
 <E> server errors, <P> paid without slot, <R> req/s on /my/appointments
 and, through EasyCard, the line before it: easycard: <N> charges for <B> paid appointments
 and <F> refunds (exit non-zero unless N = B + F).
-
-With --times-page (make load-times), no race: the 50 patients, all at once, each open the
-booking "times" page (the day step of /my/appointments/book: a service, a staff member and a
-day, whose times the server computes on each request) --rounds times in a row, and the time of
-each answer is measured from the client. Exit non-zero on a server error or a page without its
-times. The last line: times page: p50 <a> ms, p95 <b> ms under <n> concurrent patients
 """
 
 import argparse
@@ -434,32 +428,6 @@ def database_counts(db, partner_ids, paid_service):
     return booked, charged
 
 
-def times_page(patients, service, staff, times, rounds):
-    """Every patient opens the times page ``rounds`` times, all patients at once; the
-    seconds of each answer, and the server errors."""
-    day = datetime.strptime(times[0], "%Y%m%dT%H%MZ").date().isoformat()
-    path = f"/my/appointments/book?service={service}&staff={staff}&day={day}"
-    barrier = threading.Barrier(len(patients))
-
-    def run(patient):
-        barrier.wait(timeout=60)
-        seconds, errors = [], 0
-        for _round in range(rounds):
-            began = time.perf_counter()
-            response = patient.get(path)
-            seconds.append(time.perf_counter() - began)
-            if response.status_code >= 500:
-                errors += 1
-            elif response.status_code != 200 or f"start={times[0]}" not in response.text:
-                raise SystemExit(f"load: the times page of patient {patient.i} shows no times "
-                                 f"(HTTP {response.status_code})")
-        return seconds, errors
-
-    with ThreadPoolExecutor(max_workers=len(patients)) as pool:
-        outcomes = list(pool.map(run, patients))
-    return [s for seconds, _e in outcomes for s in seconds], sum(e for _s, e in outcomes)
-
-
 def percentile(values, share):
     """The value ``share`` (0-1) of the way up the sorted values (nearest rank)."""
     ordered = sorted(values)
@@ -486,11 +454,6 @@ def main():
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help="HTTP workers per server; 0: a threaded server")
-    parser.add_argument("--times-page", action="store_true",
-                        help="measure the booking times page under the patients instead of "
-                             "the races")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="times pages each patient opens with --times-page")
     parser.add_argument("--provider", choices=("easycard", "demo"), default="easycard",
                         help="who is paid in the paid race: EasyCard (its simulator) or "
                              "Odoo's Demo provider")
@@ -528,17 +491,11 @@ def run_load(args, simulator):
                 lambda i: Patient(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
                 range(PATIENTS)))
         print(f"load: {PATIENTS} patients logged in on {SERVERS} servers", flush=True)
-        if args.times_page:
-            # All the patients' requests at once: the threaded servers queue none of them.
-            for patient in patients:
-                patient.limit = threading.BoundedSemaphore(PATIENTS)
-            seconds, errors = times_page(patients, *races["free"], rounds=args.rounds)
-        else:
-            hooks = WebhookSender(simulator, [base for _proc, base in servers])
-            with hooks:
-                answers, errors, rate = races_and_reads(patients, races, args.reads, started,
-                                                        args.provider)
-            errors += hooks.errors
+        hooks = WebhookSender(simulator, [base for _proc, base in servers])
+        with hooks:
+            answers, errors, rate = races_and_reads(patients, races, args.reads, started,
+                                                    args.provider)
+        errors += hooks.errors
         elapsed = time.monotonic() - started
     finally:
         for proc, _base in servers:
@@ -546,13 +503,6 @@ def run_load(args, simulator):
         for log in logs:
             log.close()
     errors += tracebacks(logs)
-    if args.times_page:
-        print(f"load: {len(seconds)} times pages, {errors} server errors, "
-              f"{len(seconds) / elapsed:.1f} pages/s over {elapsed:.1f} s", flush=True)
-        print(f"times page: p50 {percentile(seconds, 0.5) * 1000:.0f} ms, "
-              f"p95 {percentile(seconds, 0.95) * 1000:.0f} ms under {PATIENTS} concurrent "
-              "patients")
-        return 0 if not errors and elapsed <= DEADLINE else 1
     paid, charged = database_counts(args.database, partner_ids, races["paid"][0])
     conflicts = answers["paid"].count("conflict")
     balanced = True
