@@ -41,7 +41,7 @@ easycard-simulator:
 bench-isc-sync:
 	bash scripts/bench.sh tests/bench/bench_isc_sync.py $(ARGS)
 
-.PHONY: bench-slots load-booking load-course load-times
+.PHONY: bench-slots load-booking load-course load-times test-cron
 
 bench-slots:
 	bash scripts/bench.sh tests/bench/bench_slots.py $(ARGS)
@@ -54,6 +54,10 @@ load-times:
 
 load-course:
 	bash scripts/bench.sh tests/load/load_course.py $(ARGS)
+
+# The scheduled jobs of our addons on two prefork Odoo servers of one database: each runs once.
+test-cron:
+	bash scripts/bench.sh tests/load/cron_two_servers.py $(ARGS)
 
 # Each addon's README.rst from its readme/ fragments; README.rst is never edited by hand.
 .PHONY: readme

@@ -1,4 +1,4 @@
-"""The project's test tiers (make test): static, unit and Odoo.
+"""The project's test tiers (make test): static, unit, set-up, Odoo, cron and upgrade.
 
 Each tier prints what it ran; the last line is the total, ``N passed, N failed, N skipped``.
 The exit code is non-zero when anything failed.
@@ -279,6 +279,25 @@ def odoo_tier(tally, keep_db=False):
         drop_db(conf, db, tally)
 
 
+def cron_tier(tally):
+    """make test-cron: the scheduled jobs of our addons run once each on two prefork Odoo servers
+    of one database (tests/load/cron_two_servers.py), counted as one test."""
+    if not odoo_importable():
+        print("SKIPPED cron tier: Odoo 19 not installed (see README)")
+        tally.add(skipped=1)
+        return
+    print("== cron tier: our scheduled jobs fired at two prefork Odoo servers of one database, "
+          "each must run once", flush=True)
+    conf = database_conf(tally, "cron")
+    if not conf:
+        return
+    log = VAR / "cron-two-servers.log"
+    code, out = run([PY, "tests/load/cron_two_servers.py", "--config", str(conf)], log=log,
+                    timeout=600)
+    print("\n".join(f"  {line}" for line in out.splitlines()))
+    tally.add(passed=int(code == 0), failed=int(code != 0))
+
+
 def upgrade_tier(tally):
     """A database made by the previously landed version, with data, upgraded to this one."""
     if not odoo_importable():
@@ -470,7 +489,8 @@ def drop_db(conf, db, tally=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tier", nargs="?", default="all",
-                        choices=["all", "static", "unit", "setup", "odoo", "upgrade", "fuzz"])
+                        choices=["all", "static", "unit", "setup", "odoo", "cron", "upgrade",
+                                 "fuzz"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
     parser.add_argument("--write-conf", action="store_true",
@@ -488,6 +508,8 @@ def main():
         setup_tier(tally)
     if args.tier in ("all", "odoo"):
         odoo_tier(tally, keep_db=args.keep_db)
+    if args.tier in ("all", "cron"):
+        cron_tier(tally)
     if args.tier in ("all", "upgrade"):
         upgrade_tier(tally)
     if args.tier == "fuzz":
