@@ -31,9 +31,18 @@ require_postgresql() {
     problem="$("$PY" "$ROOT/scripts/pgcheck.py" 2>&1)" || fail "$problem"
 }
 
+# Odoo's own odoo-bin beside the importable package, or nothing: its multi-process server runs
+# its argv[0] again for the live-notification process, which "python -m odoo" cannot be.
+odoo_bin() {
+    "$PY" -c "import pathlib, odoo.release as r; p = pathlib.Path(r.__file__).resolve().parents[1] / 'odoo-bin'; print(p if p.is_file() else '')" 2>/dev/null
+}
+
 # Odoo's command line with this project's addons and connection settings.
 odoo_cmd() {
-    "$PY" -m odoo "$@" -c "$ODOO_CONF" --addons-path="$ROOT/addons" \
+    local bin
+    bin="$(odoo_bin)"
+    if [ -n "$bin" ]; then set -- "$bin" "$@"; else set -- -m odoo "$@"; fi
+    "$PY" "$@" -c "$ODOO_CONF" --addons-path="$ROOT/addons" \
         --data-dir="$ROOT/.odoo-data" --db_host="$PGHOST" --db_port="$PGPORT" \
         --db_user="$PGUSER" --db_password="$PGPASSWORD"
 }

@@ -2,6 +2,10 @@
 # make run: the HIS and EasyCard simulators and Odoo on http://localhost:8069 with our addons,
 # demo data (a Vietnamese hospital and an Israeli clinic that takes cards through EasyCard) and
 # English, Vietnamese and Hebrew. Stops all three with Ctrl-C.
+# Odoo runs as it is deployed: its multi-process server, ODOO_WORKERS HTTP workers (2) and a
+# cron worker, behind a small front proxy that joins its pages and its live notifications
+# under one address (nginx does this in production, see README). ODOO_WORKERS=0: the threaded
+# server of development, alone.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -12,6 +16,7 @@ cd "$ROOT"
 MODULES=crm_isc_sync,clinic_pricelist_portal,clinic_portal,payment_easycard,payment_demo
 DB="${ODOO_DB:-$(conf_value db_name)}"
 HTTP_PORT="$(conf_value http_port)"
+WORKERS="${ODOO_WORKERS:-2}"
 HIS_PORT="${HIS_PORT:-8899}"
 HIS_KEY="${HIS_KEY:-demo-his-key}"
 EASYCARD_PORT="${EASYCARD_PORT:-8898}"
@@ -31,7 +36,7 @@ else
     "$PY" -m his_simulator --host 127.0.0.1 --port "$HIS_PORT" --api-key "$HIS_KEY" \
         --patients 1000 --quiet > var/his-simulator.log 2>&1 &
     HIS_PID=$!
-    trap 'kill "$HIS_PID" ${EASYCARD_PID:-} 2>/dev/null || true' EXIT
+    trap 'kill "$HIS_PID" ${EASYCARD_PID:-} ${PROXY_PID:-} 2>/dev/null || true' EXIT
     for _ in $(seq 50); do his_up && break; sleep 0.2; done
     his_up || { echo "The HIS simulator did not start (see var/his-simulator.log)." >&2; exit 1; }
     say "HIS simulator: started on http://127.0.0.1:$HIS_PORT"
@@ -49,7 +54,7 @@ else
         --auto-webhook "http://127.0.0.1:$HTTP_PORT/payment/easycard/webhook" \
         > var/easycard-simulator.log 2>&1 &
     EASYCARD_PID=$!
-    trap 'kill ${HIS_PID:-} "$EASYCARD_PID" 2>/dev/null || true' EXIT
+    trap 'kill ${HIS_PID:-} "$EASYCARD_PID" ${PROXY_PID:-} 2>/dev/null || true' EXIT
     for _ in $(seq 50); do easycard_up && break; sleep 0.2; done
     easycard_up || { echo "The EasyCard simulator did not start (see var/easycard-simulator.log)." >&2; exit 1; }
     say "EasyCard simulator: started on http://127.0.0.1:$EASYCARD_PORT"
@@ -78,9 +83,31 @@ if clinic:
     env.cr.commit()
 PYEOF
 
+if [ "$WORKERS" -gt 0 ] && [ -z "$(odoo_bin)" ]; then
+    warn "this Odoo has no odoo-bin, which its multi-process server needs: running it threaded"
+    WORKERS=0
+fi
+if [ "$WORKERS" -gt 0 ]; then
+    # The workers listen behind the front proxy; live notifications on Odoo's evented port.
+    WORKERS_PORT=$((HTTP_PORT + 100))
+    EVENTED_PORT="$(conf_value gevent_port)"
+    EVENTED_PORT="${EVENTED_PORT:-8072}"
+    "$PY" scripts/front_proxy.py --port "$HTTP_PORT" --http-port "$WORKERS_PORT" \
+        --websocket-port "$EVENTED_PORT" > var/front-proxy.log 2>&1 &
+    PROXY_PID=$!
+    trap 'kill ${HIS_PID:-} ${EASYCARD_PID:-} "$PROXY_PID" 2>/dev/null || true' EXIT
+    SERVER_ARGS=(--workers="$WORKERS" --max-cron-threads=1 --http-port="$WORKERS_PORT"
+                 --gevent-port="$EVENTED_PORT")
+    MODE="multi-process: $WORKERS HTTP workers on port $WORKERS_PORT, a cron worker, live notifications on port $EVENTED_PORT, one address in front"
+else
+    SERVER_ARGS=(--workers=0)
+    MODE="threaded (development), ODOO_WORKERS=0"
+fi
+
 cat <<MSG
 
   Odoo is starting on http://localhost:$HTTP_PORT  (database $DB)
+  Server: $MODE
   Logins (the password is the login):
     admin         administrator of every company (Settings, HIS connection, sync log)
   Bệnh viện Đa khoa Hòa Bình, the Vietnamese hospital (₫, its HIS: the simulator below):
@@ -97,4 +124,4 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
-odoo_cmd -d "$DB" --db-filter="^$DB\$"
+odoo_cmd -d "$DB" --db-filter="^$DB\$" "${SERVER_ARGS[@]}"
