@@ -56,6 +56,20 @@ def phone_links(text, phone):
     return Markup(text.replace(escape(phone), link))
 
 
+def page_reads(controller, rule, args):
+    """``readonly`` of the client portal's pages that only read: on a replica when there is
+    one, but on the primary for the page that gives a patient the browser's time zone, a
+    write."""
+    return not controller._clinic_browser_tz_to_adopt()
+
+
+def appointment_page_reads(controller, rule, args):
+    """``readonly`` of an appointment's page: a page that only reads (``page_reads``), unless
+    it links an invoice for the first time, which gives the invoice its access token."""
+    return not controller._clinic_invoice_token_missing(args.get("event_id")) \
+        and page_reads(controller, rule, args)
+
+
 class ClinicPortal(CustomerPortal):
     """The client portal's appointments: list, detail, book, reschedule, cancel.
 
@@ -133,10 +147,26 @@ class ClinicPortal(CustomerPortal):
     def _clinic_adopt_browser_tz(self, partner):
         """A patient without a time zone gets the browser's on their first visit (as Odoo does
         at a first login), so that times are not shown in UTC."""
-        browser_tz = request.cookies.get("tz")
-        if not partner.tz and browser_tz in pytz.all_timezones_set:
+        browser_tz = self._clinic_browser_tz_to_adopt()
+        if browser_tz:
             # A portal user may not write their contact; the value is a valid zone name.
             partner.sudo().tz = browser_tz
+
+    def _clinic_browser_tz_to_adopt(self):
+        """The browser's time zone when the logged-in user has none yet, else None. Asked
+        before the route runs (``page_reads``): a visitor's public contact takes none."""
+        browser_tz = request.cookies.get("tz")
+        if not request.session.uid or browser_tz not in pytz.all_timezones_set:
+            return None
+        user = request.env["res.users"].sudo().browse(request.session.uid).exists()
+        return browser_tz if user and not user.partner_id.tz else None
+
+    def _clinic_invoice_token_missing(self, event_id):
+        """Whether an invoice the page of appointment ``event_id`` links has no access token
+        yet: its link makes one. Asked before the route runs (``appointment_page_reads``)."""
+        event_sudo = self._clinic_documents("calendar.event").sudo().browse(event_id).exists()
+        return bool(event_sudo) and not all(
+            event_sudo._clinic_portal_invoices().mapped("access_token"))
 
     def _clinic_values(self, **values):
         availability = request.env["clinic.availability.engine"]
@@ -222,7 +252,8 @@ class ClinicPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------
     # List and detail
     # ------------------------------------------------------------------------------------
-    @http.route("/my/appointments", type="http", auth="user", website=True)
+    @http.route("/my/appointments", type="http", auth="user", website=True,
+                readonly=page_reads)
     def clinic_appointments(self, **kw):
         now = fields.Datetime.now()
         upcoming = self._documents_search(
@@ -233,7 +264,8 @@ class ClinicPortal(CustomerPortal):
         return request.render("clinic_portal.portal_my_appointments", self._clinic_values(
             upcoming=upcoming, past=past))
 
-    @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True)
+    @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True,
+                readonly=appointment_page_reads)
     def clinic_appointment(self, event_id, access_token=None, message=None, **kw):
         try:
             event_sudo = self._document_check_access("calendar.event", event_id, access_token)
@@ -249,7 +281,7 @@ class ClinicPortal(CustomerPortal):
             mailed=bool(message and event_sudo._clinic_patient_mail_template(message))))
 
     @http.route("/my/appointments/<int:event_id>/appointment.ics", type="http", auth="public",
-                website=True, methods=["GET"], sitemap=False)
+                website=True, methods=["GET"], sitemap=False, readonly=True)
     def clinic_appointment_ics(self, event_id, access_token=None, **kw):
         """The appointment as an .ics file for the patient's calendar: the same entry, with
         the same UID, as the one the booking mail attaches."""
@@ -281,13 +313,14 @@ class ClinicPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------
     # Booking: service, staff, day, time, confirm
     # ------------------------------------------------------------------------------------
-    @http.route("/my/appointments/book", type="http", auth="user", website=True)
+    @http.route("/my/appointments/book", type="http", auth="user", website=True,
+                readonly=page_reads)
     def clinic_book(self, staff=None, page=0, day=None, **kw):
         return self._clinic_choose(self._clinic_choice_params(kw), staff=staff, page=page,
                                    day=day)
 
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
-                website=True, methods=["GET"])
+                website=True, methods=["GET"], readonly=page_reads)
     def clinic_reschedule(self, event_id, page=0, day=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_choose({}, staff=event_sudo.user_id.id, page=page, day=day,
@@ -410,7 +443,7 @@ class ClinicPortal(CustomerPortal):
     # The one-page booking's times: a month of a service's free times, in JSON
     # ------------------------------------------------------------------------------------
     @http.route("/my/appointments/book/times", type="http", auth="user", website=True,
-                methods=["GET"], sitemap=False)
+                methods=["GET"], sitemap=False, readonly=True)
     def clinic_book_times(self, staff=None, month=None, tz=None, browser_tz=None, event=None,
                           **kw):
         """The free times of a month for the booking page's script: the service named as
@@ -507,7 +540,7 @@ class ClinicPortal(CustomerPortal):
         return get_timezone_name(pytz.timezone(zone), locale=locale)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
-                methods=["GET"])
+                methods=["GET"], readonly=page_reads)
     def clinic_book_confirm(self, staff=None, start=None, **kw):
         return self._clinic_confirm_page(self._clinic_choice_params(kw), staff, start)
 
@@ -630,7 +663,7 @@ class ClinicPortal(CustomerPortal):
             f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_RESCHEDULED}", code=303)
 
     @http.route("/my/appointments/<int:event_id>/reschedule/confirm", type="http",
-                auth="user", website=True, methods=["GET"])
+                auth="user", website=True, methods=["GET"], readonly=page_reads)
     def clinic_reschedule_confirm(self, event_id, start=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_confirm_page({}, event_sudo.user_id.id, start, event=event_sudo)
