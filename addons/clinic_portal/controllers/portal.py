@@ -16,7 +16,7 @@ from odoo.tools.misc import babel_locale_parse, format_amount
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from .. import const
+from .. import const, replica
 from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_date, parse_id, parse_int, parse_month, parse_start
@@ -57,10 +57,11 @@ def phone_links(text, phone):
 
 
 def page_reads(controller, rule, args):
-    """``readonly`` of the client portal's pages that only read: on a replica when there is
-    one, but on the primary for the page that gives a patient the browser's time zone, a
-    write."""
-    return not controller._clinic_browser_tz_to_adopt()
+    """``readonly`` of the client portal's pages that only read: on the replica (see
+    ``replica``), but on the primary for the page that gives a patient the browser's time zone,
+    a write."""
+    return not controller._clinic_browser_tz_to_adopt() \
+        and replica.reads_on_replica(controller, rule, args)
 
 
 def appointment_page_reads(controller, rule, args):
@@ -281,7 +282,7 @@ class ClinicPortal(CustomerPortal):
             mailed=bool(message and event_sudo._clinic_patient_mail_template(message))))
 
     @http.route("/my/appointments/<int:event_id>/appointment.ics", type="http", auth="public",
-                website=True, methods=["GET"], sitemap=False, readonly=True)
+                website=True, methods=["GET"], sitemap=False, readonly=replica.reads_on_replica)
     def clinic_appointment_ics(self, event_id, access_token=None, **kw):
         """The appointment as an .ics file for the patient's calendar: the same entry, with
         the same UID, as the one the booking mail attaches."""
@@ -443,7 +444,7 @@ class ClinicPortal(CustomerPortal):
     # The one-page booking's times: a month of a service's free times, in JSON
     # ------------------------------------------------------------------------------------
     @http.route("/my/appointments/book/times", type="http", auth="user", website=True,
-                methods=["GET"], sitemap=False, readonly=True)
+                methods=["GET"], sitemap=False, readonly=replica.reads_on_replica)
     def clinic_book_times(self, staff=None, month=None, tz=None, browser_tz=None, event=None,
                           **kw):
         """The free times of a month for the booking page's script: the service named as

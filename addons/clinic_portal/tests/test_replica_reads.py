@@ -3,9 +3,11 @@ from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
+import odoo.http
 from odoo.http import request
 from odoo.tests import HttpCase, tagged
 
+from .. import replica
 from .booking_common import BookingSetup
 from .test_invoice_portal import InvoicePortalSetup
 
@@ -30,8 +32,10 @@ class ServedCursors:
 
 @tagged("post_install", "-at_install")
 class TestReplicaReads(ServedCursors, BookingSetup, HttpCase):
-    """The pages that only read are served on the replica's read-only cursor (under tests, a
-    read-only cursor of the test's own transaction); what writes, on the primary."""
+    """The pages that only read are served on the replica's read-only cursor; a session that
+    wrote reads on the primary until the replica has its write. Under tests Odoo serves the
+    readonly routes on a read-only cursor of the test's own transaction, which sees every
+    write: a replica behind the primary is a transaction its snapshot does not include yet."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,6 +46,15 @@ class TestReplicaReads(ServedCursors, BookingSetup, HttpCase):
     def setUp(self):
         super().setUp()
         self.authenticate("booking_patient", "booking_patient")
+
+    def _session(self):
+        return odoo.http.root.session_store.get(self.session.sid)
+
+    def _wait_for(self, xid):
+        """The session waits for the transaction ``xid`` to reach the replica."""
+        session = self._session()
+        session[replica.SESSION_KEY] = xid
+        odoo.http.root.session_store.save(session)
 
     def _times_path(self):
         return f"/my/appointments/book/times?service={self.service.id}&staff={self.staff.id}"
@@ -67,7 +80,33 @@ class TestReplicaReads(ServedCursors, BookingSetup, HttpCase):
         self.assertEqual(served, [
             ("/my/appointments/book/times", True), ("/my/appointments/book", True),
             ("/my/appointments/book/confirm", False),
+            # The replica here shares the test's transaction: it has the booking already.
             ("/my/appointments", True), (urlsplit(booked.headers["Location"]).path, True)])
+
+    def test_after_a_write_the_sessions_reads_are_on_the_primary_until_the_replica_has_it(self):
+        booked = self._book_first_time()
+        written = self._session().get(replica.SESSION_KEY)
+        self.assertTrue(written, "the booking's transaction is noted in the session")
+
+        # A replica that has not replayed the booking yet. Noted again before each read: a
+        # read served on the primary notes the test's transaction, which wrote before it.
+        lagging = str(int(written) + 1_000_000)
+        for path, shown in ((booked.headers["Location"], "o_clinic_appointment_detail"),
+                            (self._times_path(), '"days"')):
+            self._wait_for(lagging)
+            with self._served() as served:
+                response = self.url_open(path)
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(shown, response.text)
+            self.assertEqual([read_only for _path, read_only in served], [False])
+
+        # Once it has: back on the replica, and nothing more to wait for.
+        self._wait_for("3")
+        with self._served() as served:
+            self.assertEqual(self.url_open("/my/appointments").status_code, 200)
+            self.assertEqual(self.url_open(self._times_path()).status_code, 200)
+        self.assertEqual([read_only for _path, read_only in served], [True, True])
+        self.assertNotIn(replica.SESSION_KEY, self._session())
 
     def test_the_page_that_gives_a_patient_the_browsers_time_zone_is_read_write(self):
         self.patient_user.tz = False
