@@ -137,6 +137,14 @@ class ClinicPortal(CustomerPortal):
     def _clinic_policy(self):
         return request.env.company._clinic_portal_policy()
 
+    @http.route(readonly=replica.reads_on_replica)
+    def counters(self, counters=None, **kw):
+        # The portal home's counts, our appointments' among them: a patient who just booked
+        # reads them back like their pages. Only names of counts are asked about.
+        names = [name for name in counters if isinstance(name, str)] \
+            if isinstance(counters, list) else []
+        return super().counters(names, **kw)
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "clinic_appointment_count" in counters:

@@ -99,6 +99,12 @@ class TestReplicaReads(ServedCursors, BookingSetup, HttpCase):
             self.assertEqual(response.status_code, 200)
             self.assertIn(shown, response.text)
             self.assertEqual([read_only for _path, read_only in served], [False])
+        self._wait_for(lagging)
+        with self._served() as served:
+            counts = self.make_jsonrpc_request("/my/counters",
+                                               {"counters": ["clinic_appointment_count"]})
+        self.assertEqual(counts["clinic_appointment_count"], 1, "the portal home's count")
+        self.assertEqual(served, [("/my/counters", False)])
 
         # Once it has: back on the replica, and nothing more to wait for.
         self._wait_for("3")
