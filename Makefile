@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: setup test test-static test-unit test-setup test-odoo test-upgrade fuzz run his-simulator easycard-simulator bench-isc-sync
+.PHONY: setup test test-static test-unit test-setup test-odoo test-replica test-upgrade fuzz run his-simulator easycard-simulator bench-isc-sync
 
 setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
@@ -21,6 +21,10 @@ test-setup:
 
 test-odoo:
 	PYTHON=$(PYTHON) bash scripts/test.sh odoo
+
+# Readonly routes on a PostgreSQL hot standby: throwaway clusters, two prefork servers.
+test-replica:
+	PYTHON=$(PYTHON) bash scripts/test.sh replica
 
 test-upgrade:
 	PYTHON=$(PYTHON) bash scripts/test.sh upgrade

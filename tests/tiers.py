@@ -1,4 +1,4 @@
-"""The project's test tiers (make test): static, unit, set-up, Odoo, cron and upgrade.
+"""The project's test tiers (make test): static, unit, set-up, Odoo, cron, replica and upgrade.
 
 Each tier prints what it ran; the last line is the total, ``N passed, N failed, N skipped``.
 The exit code is non-zero when anything failed.
@@ -394,6 +394,19 @@ def fuzz_tier(tally):
     drop_db(conf, db, tally)
 
 
+def replica_tier(tally):
+    """make test-replica: the client portal's reads on a PostgreSQL hot standby, two prefork
+    Odoo servers over throwaway clusters (tests/load/replica_tier.py); one result."""
+    print("== replica tier: readonly routes on a hot standby, a lagging booking race, the "
+          "standby down", flush=True)
+    code, out = run([PY, "tests/load/replica_tier.py"], timeout=600)
+    print(out.rstrip())
+    if out.startswith("SKIPPED"):
+        tally.add(skipped=1)
+    else:
+        tally.add(passed=int(code == 0), failed=int(code != 0))
+
+
 def uses_http_case(path):
     """Whether the test module ``path`` uses HttpCase, or a class of a sibling module it
     imports derives from it."""
@@ -489,8 +502,8 @@ def drop_db(conf, db, tally=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("tier", nargs="?", default="all",
-                        choices=["all", "static", "unit", "setup", "odoo", "cron", "upgrade",
-                                 "fuzz"])
+                        choices=["all", "static", "unit", "setup", "odoo", "cron", "replica",
+                                 "upgrade", "fuzz"])
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the Odoo test database for inspection")
     parser.add_argument("--write-conf", action="store_true",
@@ -510,6 +523,8 @@ def main():
         odoo_tier(tally, keep_db=args.keep_db)
     if args.tier in ("all", "cron"):
         cron_tier(tally)
+    if args.tier in ("all", "replica"):
+        replica_tier(tally)
     if args.tier in ("all", "upgrade"):
         upgrade_tier(tally)
     if args.tier == "fuzz":

@@ -8,7 +8,7 @@ from odoo.http import request
 from .. import const
 from ..services import courses
 from ..services.text import parse_id
-from .portal import ClinicPortal
+from .portal import ClinicPortal, page_reads
 
 COURSE_MESSAGES = (const.MESSAGE_MAKEUP_BOOKED, const.MESSAGE_MAKEUP_CANCELLED)
 
@@ -71,7 +71,8 @@ class ClinicCoursePortal(ClinicPortal):
     # ------------------------------------------------------------------------------------
     # Routes
     # ------------------------------------------------------------------------------------
-    @http.route("/my/courses", type="http", auth="user", website=True, methods=["GET"])
+    @http.route("/my/courses", type="http", auth="user", website=True, methods=["GET"],
+                readonly=page_reads)
     def clinic_courses(self, message=None, **kw):
         return self._courses_page(message=message if message in COURSE_MESSAGES else None)
 

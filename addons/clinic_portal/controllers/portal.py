@@ -17,7 +17,7 @@ from odoo.tools.misc import babel_locale_parse, format_amount
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from .. import const
+from .. import const, replica
 from ..models.clinic_booking_engine import ClinicSlotTaken
 from ..services import slots
 from ..services.text import parse_date, parse_id, parse_int, parse_month, parse_start
@@ -64,6 +64,21 @@ def phone_links(text, phone):
         return text
     link = Markup('<a href="%s" dir="ltr" class="text-nowrap">%s</a>') % (tel_href(phone), phone)
     return Markup(text.replace(escape(phone), link))
+
+
+def page_reads(controller, rule, args):
+    """``readonly`` of the client portal's pages that only read: on the replica (see
+    ``replica``), but on the primary for the page that gives a patient the browser's time zone,
+    a write."""
+    return not controller._clinic_browser_tz_to_adopt() \
+        and replica.reads_on_replica(controller, rule, args)
+
+
+def appointment_page_reads(controller, rule, args):
+    """``readonly`` of an appointment's page: a page that only reads (``page_reads``), unless
+    it links an invoice for the first time, which gives the invoice its access token."""
+    return not controller._clinic_invoice_token_missing(args.get("event_id")) \
+        and page_reads(controller, rule, args)
 
 
 class ClinicPortal(CustomerPortal):
@@ -132,6 +147,14 @@ class ClinicPortal(CustomerPortal):
     def _clinic_policy(self):
         return request.env.company._clinic_portal_policy()
 
+    @http.route(readonly=replica.reads_on_replica)
+    def counters(self, counters=None, **kw):
+        # The portal home's counts, our appointments' among them: a patient who just booked
+        # reads them back like their pages. Only names of counts are asked about.
+        names = [name for name in counters if isinstance(name, str)] \
+            if isinstance(counters, list) else []
+        return super().counters(names, **kw)
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "clinic_appointment_count" in counters:
@@ -143,10 +166,26 @@ class ClinicPortal(CustomerPortal):
     def _clinic_adopt_browser_tz(self, partner):
         """A patient without a time zone gets the browser's on their first visit (as Odoo does
         at a first login), so that times are not shown in UTC."""
-        browser_tz = request.cookies.get("tz")
-        if not partner.tz and browser_tz in pytz.all_timezones_set:
+        browser_tz = self._clinic_browser_tz_to_adopt()
+        if browser_tz:
             # A portal user may not write their contact; the value is a valid zone name.
             partner.sudo().tz = browser_tz
+
+    def _clinic_browser_tz_to_adopt(self):
+        """The browser's time zone when the logged-in user has none yet, else None. Asked
+        before the route runs (``page_reads``): a visitor's public contact takes none."""
+        browser_tz = request.cookies.get("tz")
+        if not request.session.uid or browser_tz not in pytz.all_timezones_set:
+            return None
+        user = request.env["res.users"].sudo().browse(request.session.uid).exists()
+        return browser_tz if user and not user.partner_id.tz else None
+
+    def _clinic_invoice_token_missing(self, event_id):
+        """Whether an invoice the page of appointment ``event_id`` links has no access token
+        yet: its link makes one. Asked before the route runs (``appointment_page_reads``)."""
+        event_sudo = self._clinic_documents("calendar.event").sudo().browse(event_id).exists()
+        return bool(event_sudo) and not all(
+            event_sudo._clinic_portal_invoices().mapped("access_token"))
 
     def _clinic_values(self, **values):
         availability = request.env["clinic.availability.engine"]
@@ -232,7 +271,8 @@ class ClinicPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------
     # List and detail
     # ------------------------------------------------------------------------------------
-    @http.route("/my/appointments", type="http", auth="user", website=True)
+    @http.route("/my/appointments", type="http", auth="user", website=True,
+                readonly=page_reads)
     def clinic_appointments(self, **kw):
         now = fields.Datetime.now()
         upcoming = self._documents_search(
@@ -243,7 +283,8 @@ class ClinicPortal(CustomerPortal):
         return request.render("clinic_portal.portal_my_appointments", self._clinic_values(
             upcoming=upcoming, past=past))
 
-    @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True)
+    @http.route("/my/appointments/<int:event_id>", type="http", auth="public", website=True,
+                readonly=appointment_page_reads)
     def clinic_appointment(self, event_id, access_token=None, message=None, **kw):
         try:
             event_sudo = self._document_check_access("calendar.event", event_id, access_token)
@@ -259,7 +300,7 @@ class ClinicPortal(CustomerPortal):
             mailed=bool(message and event_sudo._clinic_patient_mail_template(message))))
 
     @http.route("/my/appointments/<int:event_id>/appointment.ics", type="http", auth="public",
-                website=True, methods=["GET"], sitemap=False)
+                website=True, methods=["GET"], sitemap=False, readonly=replica.reads_on_replica)
     def clinic_appointment_ics(self, event_id, access_token=None, **kw):
         """The appointment as an .ics file for the patient's calendar: the same entry, with
         the same UID, as the one the booking mail attaches."""
@@ -291,13 +332,14 @@ class ClinicPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------
     # Booking: service, staff, day, time, confirm
     # ------------------------------------------------------------------------------------
-    @http.route("/my/appointments/book", type="http", auth="user", website=True)
+    @http.route("/my/appointments/book", type="http", auth="user", website=True,
+                readonly=page_reads)
     def clinic_book(self, staff=None, page=0, day=None, **kw):
         return self._clinic_choose(self._clinic_choice_params(kw), staff=staff, page=page,
                                    day=day)
 
     @http.route("/my/appointments/<int:event_id>/reschedule", type="http", auth="user",
-                website=True, methods=["GET"])
+                website=True, methods=["GET"], readonly=page_reads)
     def clinic_reschedule(self, event_id, page=0, day=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_choose({}, staff=event_sudo.user_id.id, page=page, day=day,
@@ -421,7 +463,7 @@ class ClinicPortal(CustomerPortal):
     # The one-page booking's times: a month of a service's free times, in JSON
     # ------------------------------------------------------------------------------------
     @http.route("/my/appointments/book/times", type="http", auth="user", website=True,
-                methods=["GET"], sitemap=False)
+                methods=["GET"], sitemap=False, readonly=replica.reads_on_replica)
     def clinic_book_times(self, staff=None, month=None, tz=None, browser_tz=None, event=None,
                           **kw):
         """The free times of a month for the booking page's script: the service named as
@@ -517,7 +559,7 @@ class ClinicPortal(CustomerPortal):
         return tz_display_name(zone, locale)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
-                methods=["GET"])
+                methods=["GET"], readonly=page_reads)
     def clinic_book_confirm(self, staff=None, start=None, **kw):
         return self._clinic_confirm_page(self._clinic_choice_params(kw), staff, start)
 
@@ -640,7 +682,7 @@ class ClinicPortal(CustomerPortal):
             f"{event_sudo._clinic_portal_url()}?message={const.MESSAGE_RESCHEDULED}", code=303)
 
     @http.route("/my/appointments/<int:event_id>/reschedule/confirm", type="http",
-                auth="user", website=True, methods=["GET"])
+                auth="user", website=True, methods=["GET"], readonly=page_reads)
     def clinic_reschedule_confirm(self, event_id, start=None, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
         return self._clinic_confirm_page({}, event_sudo.user_id.id, start, event=event_sudo)

@@ -65,7 +65,7 @@ class ClinicRegistrationController(http.Controller):
         return request.redirect("/clinic/register/received")
 
     @http.route("/clinic/register/received", type="http", auth="public", website=True,
-                sitemap=False)
+                sitemap=False, readonly=True)
     def registration_received(self):
         if not request.website.company_id._clinic_portal_policy().registration_open:
             raise NotFound()

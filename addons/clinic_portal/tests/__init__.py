@@ -43,3 +43,4 @@ from . import test_work_times
 from . import test_fuzz_routes
 from . import test_easycard_portal
 from . import test_invoice_portal
+from . import test_replica_reads
