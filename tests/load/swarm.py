@@ -14,9 +14,10 @@ Reads a plan (JSON) on standard input::
 Each session is one patient, a Locust user on its server, who opens each path of ``paths``
 in turn ``rounds`` times over, without pause (a rush: no think time), then stops. An answer
 is a failure unless it is HTTP 200 and contains ``expect``; an answer of 500 or more is also a
-server error. Prints Locust's stats tables (standard error), writes its HTML report, and
-prints one JSON line last: users, finished, requests, failures, server_errors, rps, seconds,
-p50/p95/p99/max (ms).
+server error. Prints Locust's stats tables and error report (standard error, as its command
+line does at the end of a run), writes its HTML report (with its charts) and prints one JSON
+line last: users, finished, requests, failures, server_errors, rps, seconds, p50/p95/p99/max
+(ms).
 """
 
 import json
@@ -35,7 +36,12 @@ from locust.env import Environment  # noqa: E402
 from locust.exception import StopUser  # noqa: E402
 from locust.html import get_html_report  # noqa: E402
 from locust.log import setup_logging  # noqa: E402
-from locust.stats import print_percentile_stats, print_stats  # noqa: E402
+from locust.stats import (  # noqa: E402
+    print_error_report,
+    print_percentile_stats,
+    print_stats,
+    stats_history,
+)
 
 
 def user_classes(plan, outcome):
@@ -83,6 +89,8 @@ def main():
     outcome = {"done": 0, "server_errors": 0}
     env = Environment(user_classes=user_classes(plan, outcome))
     runner = env.create_local_runner()
+    # The report's charts: Locust's command line samples the stats for them, a library must.
+    gevent.spawn(stats_history, runner)
     users = sum(len(sessions) for sessions in plan["servers"].values())
     began = time.monotonic()
     runner.start(users, spawn_rate=plan["spawn_rate"])
@@ -91,10 +99,11 @@ def main():
         gevent.sleep(0.1)
     seconds = time.monotonic() - began
     runner.quit()
-    # Locust's own tables, on standard error: the harness shows them.
+    # Locust's own summary of a run, on standard error: the harness shows it.
     setup_logging("INFO")
-    print_stats(env.stats)
+    print_stats(env.stats, current=False)
     print_percentile_stats(env.stats)
+    print_error_report(env.stats)
     total = env.stats.total
     Path(plan["report"]).write_text(get_html_report(env), encoding="utf-8")
     print(json.dumps({
