@@ -65,6 +65,7 @@ sys.path.insert(0, str(ROOT))
 # the functions that read or seed the database, never at module level.
 ACTIONS = {
     "book": ("tests.load.load_booking", "race_turn"),
+    "makeup": ("tests.load.load_course", "makeup_turn"),
 }
 
 
