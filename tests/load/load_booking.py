@@ -4,9 +4,11 @@ two Odoo servers.
 Loopback only and bounded: prepares a database of its own (50 portal patients; one staff member
 whose calendar has exactly 20 30-minute times tomorrow for a free service, another with 20 the
 day after for a service paid at booking; Odoo's Demo payment provider in test mode), starts two
-Odoo servers (threaded, or --workers N each) on free 127.0.0.1 ports over that database and
-logs the patients in, half on each server. Then two races, each firing the 50 bookings at
-once (patient i wants time i mod 20, so every time is wanted by two or three patients):
+Odoo servers on free 127.0.0.1 ports over that database, prefork with --workers N each (Odoo's
+multi-process server, as a clinic deploys it; 0: threaded, as in development), and logs the
+patients in, half on each server. Then two races, run by Locust's swarm (tests/load/swarm.py):
+one Locust user per patient, all started, then set off together, each firing their booking
+(patient i wants time i mod 20, so every time is wanted by two or three patients):
 
 - free: exactly 20 bookings succeed, the other patients are told the time was taken;
 - paid: each patient whose time is held for them pays it as the payment form does through
@@ -18,12 +20,16 @@ once (patient i wants time i mod 20, so every time is wanted by two or three pat
   webhooks are delivered every half second, to each server in turn, racing the returns.
   With --provider demo: Odoo's Demo provider instead (flow "direct", simulated payment).
 
-Then GET /my/appointments is measured. Read from the database afterwards: the paid appointments
-(active, paid by a confirmed payment) and the patients charged without an appointment (a
-confirmed payment that is not the payment of an active, paid appointment and was not refunded).
+Then 8 of the patients read /my/appointments, --reads times in all, without pause (a pages
+swarm). Locust's stats tables are printed, a step of the flow a row ("book", "pay page",
+"transaction", "status poll", ...), and its HTML reports written to var/load-booking-free.html,
+-paid.html and -reads.html. Read from the database afterwards: the paid appointments (active,
+paid by a confirmed payment) and the patients charged without an appointment (a confirmed
+payment that is not the payment of an active, paid appointment and was not refunded).
 Server errors: HTTP 5xx, JSON-RPC errors that are no message for the user, and tracebacks in
 the servers' logs. Exit non-zero unless both races book 20, nobody is charged without an
-appointment and no server error occurs. Without Odoo 19: one line SKIPPED and exit 0.
+appointment, every read shows the list and no server error occurs. Without Odoo 19, or when
+Locust cannot be installed: one line SKIPPED and exit 0.
 The last line (B and C of the paid race): booking load: <B> booked, <C> conflicts,
 <E> server errors, <P> paid without slot, <R> req/s on /my/appointments
 and, through EasyCard, the line before it: easycard: <N> charges for <B> paid appointments
@@ -52,13 +58,15 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from easycard_simulator.server import make_server as easycard_server  # noqa: E402
-from tests.harness import ensure_database, free_port  # noqa: E402
+from tests.harness import ensure_database, free_port, locust_python, run_swarm  # noqa: E402
 
 PATIENTS = 50
 SERVERS = 2
-# Threaded servers by default: a prefork server also starts a websocket process, which needs
-# gevent and its plugins to load; --workers N runs prefork servers instead.
-WORKERS = 0
+# Per server: enough that the 25 patients of a server fit its listen queue (8 per worker;
+# beyond it the kernel resets connections) and that a worker waiting on PostgreSQL leaves the
+# core to another.
+WORKERS = 4
+READERS = 8  # patients reading /my/appointments at once
 FREE_TIMES = 20
 PREFIX = "load_booking_"
 TAKEN = "This time was just taken"
@@ -241,19 +249,33 @@ def attribute(html, name):
     return match.group(1)
 
 
-class Patient:
-    """A logged-in patient's browser on one server: at most ``limit`` requests of all the
-    patients of that server in flight, within the listen queue of a prefork server (8 x
-    workers); beyond it the kernel resets connections."""
+def server_mode(workers):
+    """How the servers run, for the lines that say so."""
+    return f"prefork, {workers} workers each" if workers else "threaded (development mode)"
 
-    def __init__(self, i, base, limit):
-        self.i, self.base, self.limit = i, base, limit
-        self.session = requests.Session()
+
+class Patient:
+    """A logged-in patient's browser on one server, on a requests session of its own or on
+    ``session`` (a Locust user's, which reports each request to Locust). With ``limit`` (a
+    semaphore shared by the patients of a server), at most that many of their requests are in
+    flight, within the listen queue of a prefork server (8 x workers); beyond it the kernel
+    resets connections."""
+
+    def __init__(self, i, base, limit=None, session=None):
+        self.i, self.base = i, base
+        self.limit = contextlib.nullcontext() if limit is None else limit
+        self.session = requests.Session() if session is None else session
         # One connection per request: a prefork worker may close an idle kept-alive connection.
         self.session.headers["Connection"] = "close"
         # Idempotent GETs are retried on a reset connection; POSTs never are.
         self.session.mount("http://", requests.adapters.HTTPAdapter(max_retries=Retry(
             total=3, backoff_factor=0.2, allowed_methods=["GET"])))
+
+    def step(self, name):
+        """Within it, the requests are one step of the flow, ``name``: Locust's stats group them
+        by it rather than by URL (nothing on a session of its own)."""
+        rename = getattr(self.session, "rename_request", None)
+        return rename(name) if rename else contextlib.nullcontext()
 
     def get(self, path, **kw):
         with self.limit:
@@ -304,7 +326,8 @@ class Patient:
 
     def book(self, fields):
         """POST the booking; the page it leads to, or "conflict"."""
-        response = self.post("/my/appointments/book/confirm", data=fields)
+        with self.step("book"):
+            response = self.post("/my/appointments/book/confirm", data=fields)
         if response.status_code in (301, 302, 303) and \
                 "/my/appointments/" in response.headers.get("Location", ""):
             return response.headers["Location"].removeprefix(self.base)
@@ -317,12 +340,13 @@ class Patient:
     def pay(self, pay_path, provider_code):
         """Pay the held appointment through ``provider_code`` as the payment form does; its
         final payment state."""
-        html = self.page(pay_path)
+        with self.step("pay page"):
+            html = self.page(pay_path)
         option = re.search(r'<input[^>]*data-payment-option-type="payment_method"'
                            rf'[^>]*data-provider-code="{provider_code}"[^>]*>', html)
         if not option:
             raise Answer(f"other no {provider_code} payment method on the payment page")
-        processing = self.rpc(attribute(html, "data-transaction-route"), {
+        params = {
             "provider_id": int(attribute(option.group(0), "data-provider-id")),
             "payment_method_id": int(attribute(option.group(0), "data-payment-option-id")),
             "token_id": None, "amount": float(attribute(html, "data-amount")),
@@ -330,46 +354,95 @@ class Patient:
             "tokenization_requested": False,
             "landing_route": attribute(html, "data-landing-route"), "is_validation": False,
             "access_token": attribute(html, "data-access-token"),
-            "csrf_token": re.search(r'csrf_token: "([^"]+)"', html).group(1)})
+            "csrf_token": re.search(r'csrf_token: "([^"]+)"', html).group(1)}
+        with self.step("transaction"):
+            processing = self.rpc(attribute(html, "data-transaction-route"), params)
         if provider_code == "easycard":
             self.pay_on_easycard(processing["redirect_form_html"])
         else:
-            self.rpc("/payment/demo/simulate_payment", {
-                "reference": processing["reference"], "payment_details": "4242",
-                "simulated_state": "done"})
-            self.page("/payment/status")
+            with self.step("simulated payment"):
+                self.rpc("/payment/demo/simulate_payment", {
+                    "reference": processing["reference"], "payment_details": "4242",
+                    "simulated_state": "done"})
+            with self.step("status page"):
+                self.page("/payment/status")
         return self.wait_until_final()
 
     def pay_on_easycard(self, redirect_form):
         """The redirect form's GET to EasyCard's checkout, the approved test card typed and
-        sent there, then EasyCard's redirect back to Odoo, on this patient's server."""
+        sent there, then EasyCard's redirect back to Odoo, on this patient's server. The
+        patient's session goes to EasyCard too, as the browser does: Locust times those steps."""
         action = attribute(redirect_form, "action")
         inputs = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', redirect_form))
         inputs = {name: unescape(value) for name, value in inputs.items()}
-        checkout = requests.get(action, params=inputs, timeout=60)
+        with self.step("easycard checkout"):
+            checkout = self.session.get(action, params=inputs, timeout=60)
         if checkout.status_code != 200:
             raise Answer(f"other EasyCard's checkout answered {checkout.status_code}")
-        paid = requests.post(f"{action}/pay", allow_redirects=False, timeout=60, data={
-            **inputs, "cardNumber": "4111111111111111", "cvv": "123",
-            "expiry": f"12/{datetime.now(UTC).year + 3}", "cardOwnerName": "Load Patient",
-            "action": "pay"})
+        with self.step("easycard payment"):
+            paid = self.session.post(f"{action}/pay", allow_redirects=False, timeout=60, data={
+                **inputs, "cardNumber": "4111111111111111", "cvv": "123",
+                "expiry": f"12/{datetime.now(UTC).year + 3}", "cardOwnerName": "Load Patient",
+                "action": "pay"})
         back = urlsplit(paid.headers.get("Location", ""))
         if paid.status_code not in (302, 303) or back.path != "/payment/easycard/return":
             raise Answer(f"other EasyCard did not send the payer back ({paid.status_code})")
-        self.page(f"{back.path}?{back.query}")
+        with self.step("easycard return"):
+            self.page(f"{back.path}?{back.query}")
 
     def wait_until_final(self):
         for _i in range(POLLS):
-            status = self.rpc("/payment/status/poll", {}, retry=True)
+            with self.step("status poll"):
+                status = self.rpc("/payment/status/poll", {}, retry=True)
             if status and status["state"] in FINAL_STATES:
-                self.page(status["landing_route"])
+                with self.step("appointment page"):
+                    self.page(status["landing_route"])
                 return status["state"]
             time.sleep(0.5)
         raise Answer("other payment not final")
 
 
-def race(patients, service, staff, times, paid, provider_code="demo"):
-    """Release the 50 bookings at once; each patient's outcome."""
+def race_turn(patient, token, service, staff, start, paid, provider_code):
+    """One patient's turn in a race, once set off: book ``start`` and, in the paid race, pay
+    the time held for them through ``provider_code``. Their outcome: "booked", "conflict",
+    "error" or "other <what>"."""
+    try:
+        landed = patient.book({"csrf_token": token, "service": service, "staff": staff,
+                               "start": start})
+        if landed == "conflict" or not paid:
+            return "conflict" if landed == "conflict" else "booked"
+        if not landed.endswith("/pay"):
+            return f"other landed on {landed}"
+        state = patient.pay(landed, provider_code)
+        return "booked" if state == "done" else f"other payment {state}"
+    except Answer as answer:
+        return answer.args[0]
+
+
+def run_race(python, action, patients, arguments, report, deadline):
+    """Set ``patients`` off together in Locust's swarm, each running ``action`` (one of
+    swarm.py's ACTIONS) on their own session with their own ``arguments``; their outcomes, in
+    order ("other unfinished" for those the ``deadline``, in seconds, cut short)."""
+    summary, _cpu = run_swarm(python, {
+        "scenario": "race", "action": action, "spawn_rate": len(patients),
+        "report": str(report), "deadline": deadline,
+        "users": [{"index": patient.i, "base": patient.base, "args": args,
+                   "cookies": [[cookie.name, cookie.value, cookie.domain, cookie.path]
+                               for cookie in patient.session.cookies]}
+                  for patient, args in zip(patients, arguments, strict=True)]})
+    return [summary["answers"].get(str(patient.i), "other unfinished") for patient in patients]
+
+
+def sessions_of(patients):
+    """The patients' session ids by server, as a pages swarm's plan takes them."""
+    sessions = {}
+    for patient in patients:
+        sessions.setdefault(patient.base, []).append(patient.session.cookies.get("session_id"))
+    return sessions
+
+
+def race(python, patients, name, service, staff, times, paid, provider_code, deadline):
+    """The 50 bookings set off together; each patient's outcome."""
     tokens = []
     for i, patient in enumerate(patients):
         try:
@@ -378,24 +451,10 @@ def race(patients, service, staff, times, paid, provider_code="demo"):
                 f"&start={times[i % FREE_TIMES]}")))
         except Answer as answer:
             raise SystemExit(f"load: confirm page of patient {i}: {answer}") from None
-    barrier = threading.Barrier(len(patients))
-
-    def run(i):
-        barrier.wait(timeout=60)
-        try:
-            landed = patients[i].book({"csrf_token": tokens[i], "service": service,
-                                       "staff": staff, "start": times[i % FREE_TIMES]})
-            if landed == "conflict" or not paid:
-                return "conflict" if landed == "conflict" else "booked"
-            if not landed.endswith("/pay"):
-                return f"other landed on {landed}"
-            state = patients[i].pay(landed, provider_code)
-            return "booked" if state == "done" else f"other payment {state}"
-        except Answer as answer:
-            return answer.args[0]
-
-    with ThreadPoolExecutor(max_workers=len(patients)) as pool:
-        return list(pool.map(run, range(len(patients))))
+    return run_race(python, "book", patients, [
+        {"token": tokens[i], "service": service, "staff": staff,
+         "start": times[i % FREE_TIMES], "paid": paid, "provider_code": provider_code}
+        for i in range(len(patients))], ROOT / "var" / f"load-booking-{name}.html", deadline)
 
 
 def database_counts(db, partner_ids, paid_service):
@@ -428,12 +487,6 @@ def database_counts(db, partner_ids, paid_service):
     return booked, charged
 
 
-def percentile(values, share):
-    """The value ``share`` (0-1) of the way up the sorted values (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def tracebacks(logs):
     return sum(Path(log.name).read_text(errors="replace").count("Traceback (most recent call")
                for log in logs)
@@ -451,9 +504,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="clinic_bench_portal")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
-    parser.add_argument("--reads", type=int, default=300)
+    parser.add_argument("--reads", type=int, default=300,
+                        help=f"GET /my/appointments in all, {READERS} patients at once")
     parser.add_argument("--workers", type=int, default=WORKERS,
-                        help="HTTP workers per server; 0: a threaded server")
+                        help="HTTP workers per server (prefork); 0: a threaded server")
     parser.add_argument("--provider", choices=("easycard", "demo"), default="easycard",
                         help="who is paid in the paid race: EasyCard (its simulator) or "
                              "Odoo's Demo provider")
@@ -461,19 +515,22 @@ def main():
     if not odoo_19():
         print("SKIPPED load-booking: Odoo 19 not installed (see README)")
         return 0
+    python = locust_python()
+    if not python:
+        return 0
     simulator = None
     if args.provider == "easycard":
         simulator = easycard_server("127.0.0.1", 0, EASYCARD_TERMINAL, EASYCARD_KEY)
         threading.Thread(target=simulator.serve_forever, daemon=True).start()
     try:
-        return run_load(args, simulator)
+        return run_load(args, python, simulator)
     finally:
         if simulator:
             simulator.shutdown()
             simulator.server_close()
 
 
-def run_load(args, simulator):
+def run_load(args, python, simulator):
     partner_ids, races = prepare(args.config, args.database, args.provider,
                                  simulator.base_url if simulator else None)
     logs = [open(ROOT / "var" / f"load-booking-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
@@ -485,16 +542,15 @@ def run_load(args, simulator):
         for (proc, base), log in zip(servers, logs, strict=True):
             wait_ready(proc, base, log)
         started = time.monotonic()
-        limits = [threading.BoundedSemaphore(8 * max(args.workers, 2)) for _server in servers]
         with ThreadPoolExecutor(max_workers=10) as pool:
             patients = list(pool.map(
-                lambda i: Patient(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
-                range(PATIENTS)))
-        print(f"load: {PATIENTS} patients logged in on {SERVERS} servers", flush=True)
+                lambda i: Patient(i, servers[i % SERVERS][1]).login(), range(PATIENTS)))
+        print(f"load: {PATIENTS} patients logged in on {SERVERS} servers "
+              f"({server_mode(args.workers)})", flush=True)
         hooks = WebhookSender(simulator, [base for _proc, base in servers])
         with hooks:
-            answers, errors, rate = races_and_reads(patients, races, args.reads, started,
-                                                    args.provider)
+            answers, errors, reads = races_and_reads(python, patients, races, args.reads,
+                                                     started, args.provider)
         errors += hooks.errors
         elapsed = time.monotonic() - started
     finally:
@@ -512,10 +568,12 @@ def run_load(args, simulator):
         print(f"easycard: {charges} charges for {paid} paid appointments and {refunds} refunds"
               f" ({hooks.sent} webhooks delivered, {hooks.errors} answered with a server error)")
     print(f"booking load: {paid} booked, {conflicts} conflicts, {errors} server errors, "
-          f"{charged} paid without slot, {rate:.1f} req/s on /my/appointments")
+          f"{charged} paid without slot, {reads['rps']:.1f} req/s on /my/appointments")
     if elapsed > DEADLINE:
         raise SystemExit("load: over the time limit")
-    ok = answers["free"].count("booked") == paid == FREE_TIMES and not errors and not charged
+    unread = reads["failures"] + reads["users"] - reads["finished"]
+    ok = (answers["free"].count("booked") == paid == FREE_TIMES and not errors and not charged
+          and not unread)
     return 0 if ok and balanced else 1
 
 
@@ -575,13 +633,20 @@ def easycard_counts(simulator, db, partner_ids):
     return charges, refunds
 
 
-def races_and_reads(patients, races, reads, started, provider_code):
-    """The free and the paid race, then ``reads`` GET /my/appointments: (answers of each
-    race, server errors, reads per second)."""
+def time_left(started, deadline=DEADLINE):
+    """Seconds left of a run of ``deadline`` seconds from ``started``: a swarm's own deadline
+    (a few seconds at least, for the swarm to stop and report)."""
+    return max(deadline - (time.monotonic() - started), 10)
+
+
+def races_and_reads(python, patients, races, reads, started, provider_code):
+    """The free and the paid race, then ``reads`` GET /my/appointments by READERS patients at
+    once: (answers of each race, server errors, the reads' swarm summary)."""
     answers = {}
     for name in ("free", "paid"):
-        outcomes = answers[name] = race(patients, *races[name], paid=name == "paid",
-                                        provider_code=provider_code)
+        outcomes = answers[name] = race(python, patients, name, *races[name],
+                                        paid=name == "paid", provider_code=provider_code,
+                                        deadline=time_left(started))
         others = sorted({o for o in outcomes if o.startswith("other")})
         print(f"load: {name} race, {PATIENTS} patients for {FREE_TIMES} times: "
               f"{outcomes.count('booked')} booked, {outcomes.count('conflict')} conflicts, "
@@ -589,16 +654,16 @@ def races_and_reads(patients, races, reads, started, provider_code):
               f"{time.monotonic() - started:.1f} s; other answers: {others or 'none'}",
               flush=True)
     errors = answers["free"].count("error") + answers["paid"].count("error")
-
-    def read(i):
-        return patients[i % PATIENTS].get("/my/appointments").status_code
-
-    began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(read, range(reads)))
-    rate = reads / (time.perf_counter() - began)
-    errors += sum(1 for s in statuses if s >= 500)
-    return answers, errors, rate
+    summary, _cpu = run_swarm(python, {
+        "servers": sessions_of(patients[:READERS]), "paths": ["/my/appointments"],
+        "rounds": -(-reads // READERS), "spawn_rate": READERS,
+        "expect": "o_clinic_appointments", "name": "my appointments",
+        "report": str(ROOT / "var" / "load-booking-reads.html"), "deadline": time_left(started)})
+    print(f"load: /my/appointments read {summary['requests']} times by {READERS} patients at "
+          f"once: {summary['failures']} failed, {summary['server_errors']} server errors; "
+          f"p50 {summary['p50']:.0f} ms, p95 {summary['p95']:.0f} ms, "
+          f"max {summary['max']:.0f} ms", flush=True)
+    return answers, errors + summary["server_errors"], summary
 
 
 if __name__ == "__main__":

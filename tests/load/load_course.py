@@ -3,20 +3,23 @@ two Odoo servers.
 
 Loopback only and bounded: prepares a database of its own (30 portal clients enrolled in one
 group of a course, another group of the same course with 5 seats and one meeting tomorrow),
-starts two Odoo servers (the harness of ``make load-booking``) and logs the clients in, half
-on each server. Each client opens the make-up page of their enrollment, then the 30 make-up
-bookings of the meeting are fired at once through the portal's route.
+starts two Odoo servers (the harness of ``make load-booking``: prefork with --workers N each,
+0 for threaded) and logs the clients in, half on each server. Each client opens the make-up
+page of their enrollment, then Locust's swarm (tests/load/swarm.py) runs the race: one Locust
+user per client, all started, then set off together, each firing their make-up booking of the
+meeting through the portal's route. Locust's stats tables are printed and its HTML report
+written to var/load-course-makeup.html.
 
 Exactly 5 are seated, the others are told the meeting is full. Server errors: HTTP 5xx and
 tracebacks in the servers' logs. The seats are read back from the database too. Exit non-zero
-unless 5 are seated, the database agrees and no server error occurs. Without Odoo 19: one
-line SKIPPED and exit 0. The last line: course load: <S> seated, <C> refused, <E> server errors
+unless 5 are seated, the database agrees and no server error occurs. Without Odoo 19, or when
+Locust cannot be installed: one line SKIPPED and exit 0. The last line: course load: <S>
+seated, <C> refused, <E> server errors
 """
 
 import argparse
 import re
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -25,14 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.harness import ensure_database  # noqa: E402
+from tests.harness import ensure_database, locust_python  # noqa: E402
 from tests.load.load_booking import (  # noqa: E402
+    WORKERS,
     Answer,
     Patient,
     csrf_of,
     odoo_19,
+    run_race,
+    server_mode,
     start_server,
     stop_server,
+    time_left,
     tracebacks,
     wait_ready,
 )
@@ -103,39 +110,37 @@ class Client(Patient):
             raise SystemExit(f"load: login of client {self.i} failed ({response.status_code})")
         return self
 
-    def book_makeup(self, enrollment_id, meeting_id, token):
-        """POST the make-up booking: "seated", "refused", or an Answer."""
-        response = self.post(f"/my/courses/{enrollment_id}/makeup",
-                             data={"csrf_token": token, "meeting": meeting_id})
-        if response.status_code >= 500:
-            raise Answer("error")
-        if response.status_code == 303 and "makeup_booked" in response.headers.get(
-                "Location", ""):
-            return "seated"
-        if response.status_code == 200 and FULL in response.text:
-            return "refused"
-        raise Answer(f"other {response.status_code}")
+
+def makeup_turn(client, enrollment, meeting, token):
+    """One client's turn in the race, once set off: POST the make-up booking of ``meeting``.
+    Their outcome: "seated", "refused", "error" or "other <what>"."""
+    try:
+        with client.step("make-up booking"):
+            response = client.post(f"/my/courses/{enrollment}/makeup",
+                                   data={"csrf_token": token, "meeting": meeting})
+    except Answer as answer:
+        return answer.args[0]
+    if response.status_code >= 500:
+        return "error"
+    if response.status_code == 303 and "makeup_booked" in response.headers.get("Location", ""):
+        return "seated"
+    if response.status_code == 200 and FULL in response.text:
+        return "refused"
+    return f"other {response.status_code}"
 
 
-def race(clients, meeting_id, enrollments):
-    """Release the 30 make-up bookings at once; each client's outcome."""
+def race(python, clients, meeting_id, enrollments, deadline):
+    """The 30 make-up bookings set off together; each client's outcome."""
     tokens = []
     for client in clients:
         page = client.page(f"/my/courses/{enrollments[client.i]}/makeup")
         if f'name="meeting" value="{meeting_id}"' not in page:
             raise SystemExit(f"load: the meeting is not offered to client {client.i}")
         tokens.append(re.search(r'name="csrf_token" value="([^"]+)"', page).group(1))
-    barrier = threading.Barrier(len(clients))
-
-    def run(client):
-        barrier.wait(timeout=60)
-        try:
-            return client.book_makeup(enrollments[client.i], meeting_id, tokens[client.i])
-        except Answer as answer:
-            return answer.args[0]
-
-    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
-        return list(pool.map(run, clients))
+    return run_race(python, "makeup", clients, [
+        {"enrollment": enrollments[client.i], "meeting": meeting_id, "token": token}
+        for client, token in zip(clients, tokens, strict=True)],
+        ROOT / "var" / "load-course-makeup.html", deadline)
 
 
 def seats_in_database(db, meeting_id):
@@ -151,11 +156,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="clinic_bench_course")
     parser.add_argument("--config", default=str(ROOT / "var" / "odoo-test.conf"))
-    parser.add_argument("--workers", type=int, default=0,
-                        help="HTTP workers per server; 0: a threaded server")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help="HTTP workers per server (prefork); 0: a threaded server")
     args = parser.parse_args()
     if not odoo_19():
         print("SKIPPED load-course: Odoo 19 not installed (see README)")
+        return 0
+    python = locust_python()
+    if not python:
         return 0
     meeting_id, enrollments = prepare(args.config, args.database)
     logs = [open(ROOT / "var" / f"load-course-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
@@ -167,13 +175,13 @@ def main():
         for (proc, base), log in zip(servers, logs, strict=True):
             wait_ready(proc, base, log)
         started = time.monotonic()
-        limits = [threading.BoundedSemaphore(8 * max(args.workers, 2)) for _server in servers]
         with ThreadPoolExecutor(max_workers=10) as pool:
             clients = list(pool.map(
-                lambda i: Client(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
-                range(CLIENTS)))
-        print(f"load: {CLIENTS} clients logged in on {SERVERS} servers", flush=True)
-        outcomes = race(clients, meeting_id, enrollments)
+                lambda i: Client(i, servers[i % SERVERS][1]).login(), range(CLIENTS)))
+        print(f"load: {CLIENTS} clients logged in on {SERVERS} servers "
+              f"({server_mode(args.workers)})", flush=True)
+        outcomes = race(python, clients, meeting_id, enrollments,
+                        time_left(started, DEADLINE))
         others = sorted({o for o in outcomes if o.startswith("other")})
         print(f"load: other answers: {others or 'none'}", flush=True)
         elapsed = time.monotonic() - started

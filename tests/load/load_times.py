@@ -25,7 +25,6 @@ patients on <s> servers of <w> workers; CPU <c> ms a request, ceiling <m> reques
 import argparse
 import os
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -37,18 +36,18 @@ from tests.harness import cpu_seconds, locust_python, run_swarm  # noqa: E402
 from tests.load.load_booking import (  # noqa: E402
     PATIENTS,
     SERVERS,
+    WORKERS,
     Patient,
     odoo_19,
     prepare,
+    server_mode,
+    sessions_of,
     start_server,
     stop_server,
     tracebacks,
     wait_ready,
 )
 
-# Per server: enough that the 25 patients of a server fit the listen queue (8 per worker) and
-# that a worker waiting on PostgreSQL leaves the core to another.
-WORKERS = 4
 ROUNDS = 5
 DEADLINE = 300  # seconds for each swarm
 
@@ -117,19 +116,12 @@ def main():
             servers.append(start_server(args.config, args.database, log, args.workers))
         for (proc, base), log in zip(servers, logs, strict=True):
             wait_ready(proc, base, log)
-        mode = (f"prefork, {args.workers} workers each" if args.workers
-                else "threaded (development mode)")
-        limits = [threading.BoundedSemaphore(PATIENTS) for _server in servers]
         with ThreadPoolExecutor(max_workers=10) as pool:
             patients = list(pool.map(
-                lambda i: Patient(i, servers[i % SERVERS][1], limits[i % SERVERS]).login(),
-                range(PATIENTS)))
-        sessions = {}
-        for patient in patients:
-            sessions.setdefault(patient.base, []).append(
-                patient.session.cookies.get("session_id"))
-        print(f"load: {PATIENTS} patients logged in on {SERVERS} Odoo servers ({mode})",
-              flush=True)
+                lambda i: Patient(i, servers[i % SERVERS][1]).login(), range(PATIENTS)))
+        sessions = sessions_of(patients)
+        print(f"load: {PATIENTS} patients logged in on {SERVERS} Odoo servers "
+              f"({server_mode(args.workers)})", flush=True)
         groups = {proc.pid for proc, _base in servers}
         results = {name: measure(python, name, paths, expect, sessions, args.rounds, groups)
                    for name, paths, expect in phases(*races["free"])}
