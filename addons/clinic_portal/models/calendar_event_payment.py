@@ -167,7 +167,9 @@ class CalendarEvent(models.Model):
 
     def _clinic_portal_invoices(self):
         """The invoices and credit notes the portal links: posted, and of the patient's
-        commercial partner, oldest first."""
+        commercial partner, in the order they were made (their dates are days in the time zone
+        of whoever made them: an invoice made at 23:00 in London can be dated after the credit
+        note made an hour later in Tel Aviv)."""
         self.ensure_one()
         event_sudo = self.sudo()
         patient = event_sudo.clinic_patient_id
@@ -176,7 +178,7 @@ class CalendarEvent(models.Model):
         moves = (event_sudo.clinic_invoice_id | event_sudo.clinic_invoice_ids).filtered(
             lambda move: move.state == "posted"
             and move.commercial_partner_id == patient.commercial_partner_id)
-        return moves.sorted(lambda move: (move.invoice_date or fields.Date.today(), move.id))
+        return moves.sorted("id")
 
     def _clinic_pay_from_balance(self):
         """Post this appointment's draft invoice and reconcile it with the patient's open
