@@ -238,6 +238,27 @@ def stop_server(proc):
     proc.wait()
 
 
+@contextlib.contextmanager
+def odoo_servers(conf, db, name, workers):
+    """SERVERS Odoo servers over ``db``, started and ready, each logging to
+    var/<name>-odoo-<n>.log: yields their [(process, base URL)] and their logs (read for
+    tracebacks once closed). The servers are always stopped."""
+    logs = [open(ROOT / "var" / f"{name}-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
+            for n in range(1, SERVERS + 1)]
+    servers = []
+    try:
+        for log in logs:
+            servers.append(start_server(conf, db, log, workers))
+        for (proc, base), log in zip(servers, logs, strict=True):
+            wait_ready(proc, base, log)
+        yield servers, logs
+    finally:
+        for proc, _base in servers:
+            stop_server(proc)
+        for log in logs:
+            log.close()
+
+
 def csrf_of(html):
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
@@ -533,14 +554,8 @@ def main():
 def run_load(args, python, simulator):
     partner_ids, races = prepare(args.config, args.database, args.provider,
                                  simulator.base_url if simulator else None)
-    logs = [open(ROOT / "var" / f"load-booking-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
-            for n in range(1, SERVERS + 1)]
-    servers = []
-    try:
-        for log in logs:
-            servers.append(start_server(args.config, args.database, log, args.workers))
-        for (proc, base), log in zip(servers, logs, strict=True):
-            wait_ready(proc, base, log)
+    with odoo_servers(args.config, args.database, "load-booking", args.workers) \
+            as (servers, logs):
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=10) as pool:
             patients = list(pool.map(
@@ -553,11 +568,6 @@ def run_load(args, python, simulator):
                                                      started, args.provider)
         errors += hooks.errors
         elapsed = time.monotonic() - started
-    finally:
-        for proc, _base in servers:
-            stop_server(proc)
-        for log in logs:
-            log.close()
     errors += tracebacks(logs)
     paid, charged = database_counts(args.database, partner_ids, races["paid"][0])
     conflicts = answers["paid"].count("conflict")

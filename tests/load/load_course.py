@@ -35,13 +35,11 @@ from tests.load.load_booking import (  # noqa: E402
     Patient,
     csrf_of,
     odoo_19,
+    odoo_servers,
     run_race,
     server_mode,
-    start_server,
-    stop_server,
     time_left,
     tracebacks,
-    wait_ready,
 )
 
 CLIENTS = 30
@@ -166,14 +164,8 @@ def main():
     if not python:
         return 0
     meeting_id, enrollments = prepare(args.config, args.database)
-    logs = [open(ROOT / "var" / f"load-course-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
-            for n in range(1, SERVERS + 1)]
-    servers = []
-    try:
-        for log in logs:
-            servers.append(start_server(args.config, args.database, log, args.workers))
-        for (proc, base), log in zip(servers, logs, strict=True):
-            wait_ready(proc, base, log)
+    with odoo_servers(args.config, args.database, "load-course", args.workers) \
+            as (servers, logs):
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=10) as pool:
             clients = list(pool.map(
@@ -185,11 +177,6 @@ def main():
         others = sorted({o for o in outcomes if o.startswith("other")})
         print(f"load: other answers: {others or 'none'}", flush=True)
         elapsed = time.monotonic() - started
-    finally:
-        for proc, _base in servers:
-            stop_server(proc)
-        for log in logs:
-            log.close()
     seated, refused = outcomes.count("seated"), outcomes.count("refused")
     errors = outcomes.count("error") + tracebacks(logs)
     taken = seats_in_database(args.database, meeting_id)

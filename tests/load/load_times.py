@@ -39,13 +39,11 @@ from tests.load.load_booking import (  # noqa: E402
     WORKERS,
     Patient,
     odoo_19,
+    odoo_servers,
     prepare,
     server_mode,
     sessions_of,
-    start_server,
-    stop_server,
     tracebacks,
-    wait_ready,
 )
 
 ROUNDS = 5
@@ -108,14 +106,8 @@ def main():
     if not python:
         return 0
     _partners, races = prepare(args.config, args.database, "demo")
-    logs = [open(ROOT / "var" / f"load-times-odoo-{n}.log", "w")  # noqa: SIM115 (closed below)
-            for n in range(1, SERVERS + 1)]
-    servers = []
-    try:
-        for log in logs:
-            servers.append(start_server(args.config, args.database, log, args.workers))
-        for (proc, base), log in zip(servers, logs, strict=True):
-            wait_ready(proc, base, log)
+    with odoo_servers(args.config, args.database, "load-times", args.workers) \
+            as (servers, logs):
         with ThreadPoolExecutor(max_workers=10) as pool:
             patients = list(pool.map(
                 lambda i: Patient(i, servers[i % SERVERS][1]).login(), range(PATIENTS)))
@@ -125,11 +117,6 @@ def main():
         groups = {proc.pid for proc, _base in servers}
         results = {name: measure(python, name, paths, expect, sessions, args.rounds, groups)
                    for name, paths, expect in phases(*races["free"])}
-    finally:
-        for proc, _base in servers:
-            stop_server(proc)
-        for log in logs:
-            log.close()
     cores = os.cpu_count()
     ceilings = {name: report(name, summary, cores) for name, summary in results.items()}
     page, route = results["times page"], results["times route"]
