@@ -45,11 +45,13 @@ FREQUENCY_YEARLY = "yearly"
 
 # Advisory lock classes (pg_advisory_xact_lock(class, id)) of portal bookings, taken in this
 # order: the staff calendar, the patient, then what is booked (a plan line's last sessions,
-# a course meeting's last seats).
+# a course meeting's last seats), then who pays for the patient.
 LOCK_STAFF = 73110
 LOCK_PATIENT = 73111
 LOCK_PLAN_LINE = 73113
 LOCK_COURSE_MEETING = 73112
+# ... and last, the balance of a family member who pays for the patient.
+LOCK_PAYER = 73114
 # ... and of registrations of one mobile number (double clicks, second tabs).
 LOCK_REGISTRATION = 7421
 
@@ -177,3 +179,15 @@ PURPOSE_SERVICE = "service"
 PURPOSE_PLAN_SESSION = "plan_session"
 PURPOSE_MAKEUP = "makeup"
 PURPOSE_RESCHEDULE = "reschedule"
+
+# Family links (clinic.family.link): a parent's link to their child, or an adult's link to
+# another adult who consented; why a link ended. A child comes of age at ADULT_AGE and may
+# keep their parent's link from FAMILY_CONFIRM_DAYS before.
+FAMILY_MINOR = "minor"
+FAMILY_CONSENT = "consent"
+FAMILY_END_ADULT = "adult"
+FAMILY_END_PATIENT = "patient"
+FAMILY_END_GUARDIAN = "guardian"
+FAMILY_END_STAFF = "staff"
+ADULT_AGE = 18
+FAMILY_CONFIRM_DAYS = 30

@@ -5,3 +5,4 @@ from . import language
 from . import guarantee
 from . import courses
 from . import treatment_plan
+from . import survey

@@ -19,6 +19,8 @@ class BookingChoice:
     # The service's portal offer (price, payment step); none for a plan session.
     offer: dict | None = None
     plan_line: object = None
+    # The patient booked for (res.partner): the user, or a family member they act for.
+    patient: object = None
 
     @property
     def payment(self):

@@ -33,15 +33,16 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
         values = super()._clinic_detail_values(event_sudo, **values)
         if event_sudo.clinic_card_guarantee and values["held"]:
             refusal = event_sudo._clinic_card_refusal()
-            is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
-            values.update(can_pay=is_patient and not refusal, payment_refusal=refusal)
+            # The card is the one of who pays: the patient, or the family member who booked.
+            is_payer = event_sudo.clinic_payer_id == request.env.user.partner_id
+            values.update(can_pay=is_payer and not refusal, payment_refusal=refusal)
         return values
 
     @http.route("/my/appointments/<int:event_id>/card", type="http", auth="user",
                 website=True, methods=["GET"])
     def clinic_appointment_card(self, event_id, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
-        if event_sudo._clinic_card_refusal():
+        if self._clinic_not_payer(event_sudo) or event_sudo._clinic_card_refusal():
             return request.redirect(event_sudo._clinic_portal_url())
         return request.render("clinic_portal.portal_appointment_card",
                               self._clinic_card_values(event_sudo))
@@ -84,6 +85,8 @@ class ClinicGuaranteePortal(ClinicPaymentPortal):
         except (AccessError, MissingError):
             raise ValidationError(request.env._("This appointment does not exist.")) from None
         self._validate_transaction_kwargs(kwargs)
+        if self._clinic_not_payer(event_sudo):
+            raise ValidationError(request.env._("This appointment does not exist."))
         refusal = event_sudo._clinic_card_refusal()
         if refusal:
             raise ValidationError(refusal)

@@ -19,7 +19,7 @@ class ClinicPaymentPortal(ClinicPortal, PaymentPortal):
                 methods=["GET"])
     def clinic_appointment_pay(self, event_id, **kw):
         event_sudo = self._document_or_404("calendar.event", event_id)
-        if event_sudo._clinic_payment_refusal():
+        if self._clinic_not_payer(event_sudo) or event_sudo._clinic_payment_refusal():
             return request.redirect(event_sudo._clinic_portal_url())
         return request.render("clinic_portal.portal_appointment_pay",
                               self._clinic_pay_values(event_sudo))
@@ -60,6 +60,8 @@ class ClinicPaymentPortal(ClinicPortal, PaymentPortal):
         except (AccessError, MissingError):
             raise ValidationError(request.env._("This appointment does not exist.")) from None
         self._validate_transaction_kwargs(kwargs)
+        if self._clinic_not_payer(event_sudo):
+            raise ValidationError(request.env._("This appointment does not exist."))
         refusal = event_sudo._clinic_payment_refusal()
         if refusal:
             raise ValidationError(refusal)

@@ -110,7 +110,7 @@ class ClinicPortal(CustomerPortal):
             raise MissingError(request.env._("This document does not exist."))
         try:
             document.check_access("read")
-            if document_sudo[owner] != request.env.user.partner_id:
+            if document_sudo[owner] not in request.env.user.partner_id._clinic_family():
                 raise AccessError(request.env._("This document is not yours."))
         except AccessError:
             if model_name != "calendar.event" \
@@ -125,17 +125,39 @@ class ClinicPortal(CustomerPortal):
             raise NotFound() from exc
 
     def _documents_search(self, model_name, domain, order=None, limit=None):
-        """The user's documents of ``model_name`` matching ``domain``, as superuser for
-        rendering.
+        """The documents of ``model_name`` matching ``domain`` of the user and of the family
+        members they act for, as superuser for rendering.
 
         The list counterpart of the gate: searched as the portal user, so the record rule
-        keeps it to the client's own documents; nothing when the portal is closed.
+        keeps it to the client's own documents and their family's; nothing when the portal
+        is closed.
         """
         documents = self._clinic_documents(model_name)
         if not self._clinic_policy().enabled:
             return documents.sudo()
-        own = Domain(CLINIC_DOCUMENTS[model_name], "=", request.env.user.partner_id.id)
+        family = request.env.user.partner_id._clinic_family()
+        own = Domain(CLINIC_DOCUMENTS[model_name], "in", family.ids)
         return documents.search(own & Domain(domain), order=order, limit=limit).sudo()
+
+    def _clinic_patient(self, patient=None):
+        """The patient a page acts for: the user, or the family member whose id the request
+        names in ``patient`` (as superuser).
+
+        :raises NotFound: ``patient`` names neither the user nor a family member they act
+            for today: a forged id learns nothing
+        """
+        me = request.env.user.partner_id
+        if patient in (None, ""):
+            return me
+        found = me._clinic_family().filtered(lambda member: member.id == parse_id(patient))
+        if not found:
+            raise NotFound()
+        return me if found == me else found
+
+    def _clinic_not_payer(self, event_sudo):
+        """Whether the user is not who pays the appointment: a family member who can see it
+        neither pays it nor saves a card for it with their own."""
+        return event_sudo.clinic_payer_id != request.env.user.partner_id
 
     def _clinic_documents(self, model_name):
         documents = request.env[model_name]
@@ -187,10 +209,14 @@ class ClinicPortal(CustomerPortal):
         return bool(event_sudo) and not all(
             event_sudo._clinic_portal_invoices().mapped("access_token"))
 
-    def _clinic_values(self, **values):
+    def _clinic_values(self, patient=None, **values):
+        """The values of every page of the client portal's appointments; ``patient`` is the
+        one the page acts for (the user by default): ``for_query`` names them in the page's
+        links and forms."""
         availability = request.env["clinic.availability.engine"]
         policy = self._clinic_policy()
         partner = request.env.user.partner_id
+        patient = patient or partner
         self._clinic_adopt_browser_tz(partner)
         tz = availability._tz(partner)
         locale = babel_locale_parse(request.env.lang or "en_US")
@@ -200,7 +226,11 @@ class ClinicPortal(CustomerPortal):
             "const": TEMPLATE_CONST,
             "policy": policy,
             "booking_open": policy.booking_open,
-            "patient": partner,
+            "patient": patient,
+            "me": partner,
+            "family": partner._clinic_family(),
+            "for_query": "" if patient == partner else f"&patient={patient.id}",
+            "patient_param": "" if patient == partner else str(patient.id),
             "tz": tz,
             "tz_name": self._clinic_tz_name(tz.zone, locale),
             "fmt_day": lambda d: format_date(d, format="EEEE d MMMM y", locale=locale),
@@ -222,14 +252,16 @@ class ClinicPortal(CustomerPortal):
         return request.env._("%(count)s free times", count=count)
 
     def _clinic_detail_values(self, event_sudo, **values):
-        is_patient = event_sudo.clinic_patient_id == request.env.user.partner_id
+        me = request.env.user.partner_id
+        is_patient = event_sudo.clinic_patient_id in me._clinic_family()
         invoices = event_sudo._clinic_portal_invoices()
         service = event_sudo.clinic_product_id
         held = event_sudo._clinic_hold_live()
         return self._clinic_values(
             event=event_sudo, status=event_sudo.clinic_portal_status,
             payment_state=event_sudo.clinic_payment_state, held=held,
-            can_pay=is_patient and held and not event_sudo._clinic_payment_refusal(),
+            can_pay=event_sudo.clinic_payer_id == me and held
+            and not event_sudo._clinic_payment_refusal(),
             payment_refusal=held and event_sudo._clinic_payment_refusal(),
             changeable=event_sudo.clinic_is_changeable,
             can_cancel=is_patient and event_sudo.clinic_is_cancellable,
@@ -346,8 +378,18 @@ class ClinicPortal(CustomerPortal):
                                    event=event_sudo)
 
     def _clinic_choice_params(self, params):
-        """The parameters of a request that name what the pages book: ``service``."""
-        return {"service": params["service"]} if params.get("service") else {}
+        """The parameters of a request that name what the pages book: ``service``, and
+        ``patient``, the family member booked for (the user when absent)."""
+        chosen = {"service": params["service"]} if params.get("service") else {}
+        return {**chosen, **self._clinic_patient_params(params)}
+
+    def _clinic_patient_params(self, params):
+        return {"patient": params["patient"]} if params.get("patient") else {}
+
+    def _clinic_patient_of(self, params, event=None):
+        """The patient the booking pages book for: the appointment's, or the one ``params``
+        name (see ``_clinic_patient``)."""
+        return event.clinic_patient_id if event else self._clinic_patient(params.get("patient"))
 
     def _clinic_choice(self, params, event=None, priced=True):
         """What the pages book: the service named by ``params`` (see
@@ -361,18 +403,20 @@ class ClinicPortal(CustomerPortal):
         if not service:
             return None
         availability = request.env["clinic.availability.engine"]
-        partner = request.env.user.partner_id
+        partner = self._clinic_patient_of(params, event)
         product, offer = availability._service(partner, parse_id(service), priced=priced)
         if not offer:
             raise UserError(request.env._("This service cannot be booked in the client portal."))
         return BookingChoice(
-            product=product, offer=offer, params={"service": product.id},
+            product=product, offer=offer, patient=partner,
+            params={"service": product.id, **self._clinic_patient_params(params)},
             staff_list=availability._staff(partner, product, self._clinic_policy()),
             staff_error=request.env._("This staff member cannot be booked for this service."))
 
     def _clinic_choose(self, params, staff=None, page=0, day=None, event=None, error=None):
-        partner = request.env.user.partner_id
-        values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE)
+        partner = self._clinic_patient_of(params, event)
+        values = self._clinic_values(event=event, error=error, step=const.STEP_SERVICE,
+                                     patient=partner)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         try:
@@ -502,9 +546,9 @@ class ClinicPortal(CustomerPortal):
         :raises UserError: a staff member not bookable for the service
         """
         availability = request.env["clinic.availability.engine"]
-        partner = request.env.user.partner_id
+        partner = choice.patient
         policy = self._clinic_policy()
-        own_tz = availability._tz(partner)
+        own_tz = availability._tz(request.env.user.partner_id)
         tz = pytz.timezone(tz_name) if tz_name in pytz.all_timezones_set else own_tz
         chosen = self._clinic_chosen_staff(choice.staff_list, staff)
         if not chosen:
@@ -564,8 +608,9 @@ class ClinicPortal(CustomerPortal):
         return self._clinic_confirm_page(self._clinic_choice_params(kw), staff, start)
 
     def _clinic_confirm_page(self, params, staff, start, event=None):
-        partner = request.env.user.partner_id
-        values = self._clinic_values(step=const.STEP_CONFIRM, event=event)
+        partner = self._clinic_patient_of(params, event)
+        payer = request.env.user.partner_id
+        values = self._clinic_values(step=const.STEP_CONFIRM, event=event, patient=partner)
         if not values["booking_open"]:
             return request.render("clinic_portal.portal_book", values)
         policy = values["policy"]
@@ -581,7 +626,7 @@ class ClinicPortal(CustomerPortal):
                       staff=staff or const.ANY_STAFF, staff_user=staff_user, start=when,
                       payment=const.PAYMENT_NONE if event else choice.payment,
                       balance_pays=not event and bool(choice.offer)
-                      and partner._clinic_balance_pays(choice.product, choice.offer, policy),
+                      and payer._clinic_balance_pays(choice.product, choice.offer, policy),
                       **self._clinic_confirm_values(choice, event),
                       **self._clinic_blockers(partner, choice.product, event))
         return request.render("clinic_portal.portal_book_confirm", values)
@@ -644,8 +689,9 @@ class ClinicPortal(CustomerPortal):
             "This staff member cannot be booked for this service."))
         engine = request.env["clinic.booking.engine"]
         product = request.env["product.product"].browse(parse_id(params.get("service")))
-        return engine._service_request(request.env.user.partner_id, product, when,
-                                       self._clinic_policy(), staff_user=staff_user)
+        return engine._service_request(self._clinic_patient_of(params), product, when,
+                                       self._clinic_policy(), staff_user=staff_user,
+                                       payer=request.env.user.partner_id)
 
     @http.route("/my/appointments/book/confirm", type="http", auth="user", website=True,
                 methods=["POST"])
@@ -705,10 +751,12 @@ class ClinicPortal(CustomerPortal):
     @http.route("/my/forms/<int:survey_id>", type="http", auth="user", website=True,
                 methods=["GET"])
     def clinic_form_start(self, survey_id, service=None, staff=None, start=None, **kw):
-        """Open a form due before booking ``service``; the forms due are filled one after
-        the other, the last leads back to booking: to the confirmation of the time chosen
-        (``staff`` and ``start``) when there is one."""
-        partner = request.env.user.partner_id
+        """Open a form due before booking ``service`` for the patient ``patient`` (the
+        user, or a family member); the forms due are filled one after the other, the last
+        leads back to booking: to the confirmation of the time chosen (``staff`` and
+        ``start``) when there is one."""
+        for_patient = self._clinic_patient_params(kw)
+        partner = self._clinic_patient(for_patient.get("patient"))
         product, offer = request.env["clinic.availability.engine"]._service(
             partner, parse_id(service))
         product = product if offer else None
@@ -716,48 +764,56 @@ class ClinicPortal(CustomerPortal):
         if not survey:
             raise NotFound()
         query = {"service": product.id} if product else {}
-        back = f"/my/appointments/book?{urlencode(query)}" if product else "/my/appointments/book"
+        query.update(for_patient)
+        back = f"/my/appointments/book?{urlencode(query)}" if query else "/my/appointments/book"
         when = parse_start(start)
         if product and when and staff and (staff == const.ANY_STAFF or parse_id(staff)):
             query.update(staff=staff, start=format_start(when))
             back = f"/my/appointments/book/confirm?{urlencode(query)}"
-        return self._clinic_open_form(survey, back, product, query)
+        return self._clinic_open_form(survey, back, product, query, partner)
 
-    def _clinic_open_form(self, survey, back, product=None, query=None):
-        """Start ``survey``; its last page leads to the next form due before booking
-        ``product`` (the same ``query`` opens it), and the last form back to ``back``, in
-        this page's language, whatever language the form is in."""
+    def _clinic_open_form(self, survey, back, product=None, query=None, patient=None):
+        """Start ``survey`` for ``patient`` (the user by default); its last page leads to
+        the next form due before booking ``product`` (the same ``query`` opens it), and the
+        last form back to ``back``, in this page's language, whatever language the form is
+        in."""
+        patient = patient or request.env.user.partner_id
         flow = request.session.get("clinic_form_flow") or {}
-        due = request.env.user.partner_id._clinic_forms_due(product)
+        due = patient._clinic_forms_due(product)
         same_flow = flow.get("back") == back and survey.id in flow.get("forms", [])
         request.session["clinic_form_return"] = lang_url(request.lang.code, back)
         request.session["clinic_form_flow"] = {
             "back": back,
             "product": product.id if product else 0,
+            "patient": patient.id,
             "query": urlencode(query or {}),
             "prefix": lang_url(request.lang.code, ""),
             # The forms of this round, those already filled first: "form 2 of 3".
             "forms": flow["forms"] if same_flow else due.ids,
         }
-        answer = self._clinic_form_answer(survey)
+        answer = self._clinic_form_answer(survey, patient)
         if not answer:
             return request.redirect(survey.get_start_url())
         return request.redirect(
             f"/survey/start/{survey.sudo().access_token}?answer_token={answer.access_token}")
 
-    def _clinic_form_answer(self, survey):
-        """The patient's answer to ``survey`` (the one they left unfinished, or a new one), in
-        this page's language whatever languages the form was written in, with what the clinic
-        already knows of them filled in. None when the form does not let them answer (Odoo's
-        own start page then says why)."""
-        partner = request.env.user.partner_id
+    def _clinic_form_answer(self, survey, patient=None):
+        """The answer of ``patient`` (the user by default) to ``survey`` (the one left
+        unfinished, or a new one), in this page's language whatever languages the form was
+        written in, with what the clinic already knows of the patient filled in. None when
+        the form does not let them answer (Odoo's own start page then says why)."""
+        me = request.env.user.partner_id
+        partner = patient or me
         answer = request.env["survey.user_input"].sudo().search([
             ("survey_id", "=", survey.id), ("partner_id", "=", partner.id),
             ("state", "!=", "done"), ("test_entry", "=", False),
         ], order="id desc", limit=1)
         if not answer:
             try:
-                answer = survey.sudo()._create_answer(user=request.env.user)
+                # A family member's answer is theirs, whoever fills it in.
+                answer = survey.sudo()._create_answer(user=request.env.user, **(
+                    {} if partner == me else {"partner_id": partner.id, "email": partner.email,
+                                              "nickname": partner.name}))
             except UserError:
                 return None
         answer.lang_id = request.env["res.lang"]._lang_get(request.lang.code)
@@ -771,7 +827,7 @@ class ClinicPortal(CustomerPortal):
         when = parse_start(start)
         if isinstance(exc, ClinicSlotTaken) and when:
             availability = request.env["clinic.availability.engine"]
-            partner = request.env.user.partner_id
+            partner = self._clinic_patient_of(params, event)
             policy = self._clinic_policy()
             day = when.astimezone(availability._tz(partner)).date()
             page = min(slots.page_of(day, availability._today(partner),
@@ -779,5 +835,6 @@ class ClinicPortal(CustomerPortal):
                        slots.page_count(policy.search_range_days) - 1)
             return self._clinic_choose(params, staff=staff, event=event, error=message,
                                        page=page, day=day.isoformat())
-        values = self._clinic_values(step=const.STEP_REFUSED, error=message, event=event)
+        values = self._clinic_values(step=const.STEP_REFUSED, error=message, event=event,
+                                     patient=self._clinic_patient_of(params, event))
         return request.render("clinic_portal.portal_book", values)

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from werkzeug.exceptions import NotFound
 
 from odoo import http
@@ -18,17 +20,18 @@ class ClinicPlanPortal(ClinicPortal):
     missing one. No payment is taken; every other booking rule applies (``clinic.booking``).
     """
 
-    def _clinic_plan_line_of(self, event, plan_line):
+    def _clinic_plan_line_of(self, event, plan_line, patient=None):
         """The plan line the pages book: the appointment's when rescheduling one, else the
-        ``plan_line`` parameter's (empty when it is not the patient's to book now); None
-        when the pages book a service of the price list, or show the portal closed."""
+        ``plan_line`` parameter's (empty when it is not the line of ``patient``, the user by
+        default, to book now); None when the pages book a service of the price list, or
+        show the portal closed."""
         if event:
             return event.clinic_plan_line_id or None
         if plan_line is None or not self._clinic_policy().enabled:
             return None
         line = self._clinic_plan_line_or_none(plan_line)
         return line and request.env["clinic.availability.engine"]._plan_line(
-            request.env.user.partner_id, line.id)
+            patient or request.env.user.partner_id, line.id)
 
     def _clinic_plan_line_or_none(self, plan_line):
         """The plan line of the ``plan_line`` parameter as superuser if it is the user's,
@@ -54,19 +57,21 @@ class ClinicPlanPortal(ClinicPortal):
     # ------------------------------------------------------------------------------------
     def _clinic_choice_params(self, params):
         if params.get("plan_line") is not None:
-            return {"plan_line": params["plan_line"]}
+            return {"plan_line": params["plan_line"], **self._clinic_patient_params(params)}
         return super()._clinic_choice_params(params)
 
     def _clinic_choice(self, params, event=None, priced=True):
-        line = self._clinic_plan_line_of(event, params.get("plan_line"))
+        patient = self._clinic_patient_of(params, event)
+        line = self._clinic_plan_line_of(event, params.get("plan_line"), patient)
         if line is None:
             return super()._clinic_choice(params, event, priced=priced)
         if not line:
             raise UserError(self._clinic_unknown_plan_line())
         return BookingChoice(
-            product=line.product_id, params={"plan_line": line.id}, plan_line=line,
+            product=line.product_id, plan_line=line, patient=patient,
+            params={"plan_line": line.id, **self._clinic_patient_params(params)},
             staff_list=request.env["clinic.availability.engine"]._plan_staff(
-                request.env.user.partner_id, line, self._clinic_policy()),
+                patient, line, self._clinic_policy()),
             staff_error=request.env._(
                 "This staff member cannot be booked for this session of your plan."))
 
@@ -95,22 +100,25 @@ class ClinicPlanPortal(ClinicPortal):
         staff_user, when = self._clinic_submitted(staff, start, request.env._(
             "This staff member cannot be booked for this session of your plan."))
         engine = request.env["clinic.booking.engine"]
-        return engine._plan_session_request(request.env.user.partner_id, line, when,
-                                            self._clinic_policy(), staff_user=staff_user)
+        return engine._plan_session_request(self._clinic_patient_of(params), line, when,
+                                            self._clinic_policy(), staff_user=staff_user,
+                                            payer=request.env.user.partner_id)
 
     @http.route()
     def clinic_form_start(self, survey_id, service=None, plan_line=None, **kw):
         """A form due before booking a session of the plan leads back to that session."""
         if plan_line is None:
             return super().clinic_form_start(survey_id, service=service, **kw)
-        partner = request.env.user.partner_id
-        line = self._clinic_plan_line_of(None, plan_line)
+        for_patient = self._clinic_patient_params(kw)
+        partner = self._clinic_patient(for_patient.get("patient"))
+        line = self._clinic_plan_line_of(None, plan_line, partner)
         survey = line and partner._clinic_forms_due(line.product_id).filtered(
             lambda s: s.id == survey_id)
         if not survey:
             raise NotFound()
-        return self._clinic_open_form(survey, f"/my/appointments/book?plan_line={line.id}",
-                                      line.product_id, {"plan_line": line.id})
+        query = {"plan_line": line.id, **for_patient}
+        return self._clinic_open_form(survey, f"/my/appointments/book?{urlencode(query)}",
+                                      line.product_id, query, partner)
 
     # ------------------------------------------------------------------------------------
     # The appointment: the session of the plan it is, and no price of its own

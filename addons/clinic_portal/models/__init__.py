@@ -6,6 +6,7 @@ from . import clinic_mandatory_form
 from . import res_company
 from . import clinic_portal_settings
 from . import res_users
+from . import clinic_family_link
 from . import clinic_work_time_source
 from . import resource_calendar
 from . import resource_resource

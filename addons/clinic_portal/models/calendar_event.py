@@ -27,6 +27,13 @@ class CalendarEvent(models.Model):
              "it, in the client portal. Filled by itself when the only attendee who is not "
              "staff is a client.",
     )
+    clinic_payer_id = fields.Many2one(
+        "res.partner", string="Payer", index="btree_not_null", ondelete="restrict",
+        compute="_compute_clinic_payer_id", store=True, readonly=False, precompute=True,
+        help="Who pays this appointment: its invoices and credit notes, the card kept as its "
+             "guarantee and the balance it is paid from are theirs. The patient, or the family "
+             "member who booked it for them in the client portal.",
+    )
     clinic_product_id = fields.Many2one(
         "product.product", string="Service", ondelete="restrict",
         help="The service of this appointment; its duration sizes the appointment.",
@@ -59,6 +66,11 @@ class CalendarEvent(models.Model):
     _clinic_start_stop_idx = models.Index("(start, stop) WHERE active")
 
     @api.depends("partner_ids")
+    @api.depends("clinic_patient_id")
+    def _compute_clinic_payer_id(self):
+        for event in self:
+            event.clinic_payer_id = event.clinic_patient_id
+
     def _compute_clinic_patient_id(self):
         for event in self:
             if not event.clinic_patient_id:
@@ -261,19 +273,28 @@ class CalendarEvent(models.Model):
         # No .ics on cancellation: clients honour a METHOD:CANCEL only for an invitation they
         # track from its organizer; the patient imported ours, so the mail asks to remove it.
         attachments = [("appointment.ics", base64.b64encode(ics))] if ics else []
-        # To the patient alone, whatever the template's recipients: the mail's link opens
-        # the appointment without logging in (Odoo's default would add every attendee).
-        template.sudo().send_mail(
+        self._clinic_send_patient_mail(template, attachments)
+
+    def _clinic_send_patient_mail(self, template, attachments=(), **context):
+        """Send ``template`` about this appointment to whoever gets the patient's mails (the
+        patient, or a child's parent: ``res.partner._clinic_mail_recipient``), in their
+        language. To them alone, whatever the template's recipients: the mail's link opens
+        the appointment without logging in (Odoo's default would add every attendee)."""
+        self.ensure_one()
+        recipient = self.clinic_patient_id._clinic_mail_recipient()
+        template.sudo().with_context(template_preview_lang=recipient.lang, **context).send_mail(
             self.id, email_layout_xmlid="mail.mail_notification_light",
-            email_values={"attachments": attachments,
-                          "recipient_ids": [Command.set(self.clinic_patient_id.ids)]})
+            email_values={"attachments": list(attachments),
+                          "recipient_ids": [Command.set(recipient.ids)]})
 
     def _clinic_patient_mail_template(self, change):
         """The template of the patient's mail about ``change``, or None when the patient gets
-        no mail (no e-mail address): the portal says a mail was sent only when one was."""
+        no mail (no e-mail address, theirs or their parent's): the portal says a mail was sent
+        only when one was."""
         self.ensure_one()
         template = self.env.ref(const.PATIENT_MAIL_TEMPLATES[change], raise_if_not_found=False)
-        return template if template and self.clinic_patient_id.email else None
+        recipient = self.clinic_patient_id[:1] and self.clinic_patient_id._clinic_mail_recipient()
+        return template if template and recipient and recipient.email else None
 
     def _clinic_ics(self, hidden=None):
         """Odoo's .ics of this appointment with a UID of its own, the same in every mail (a

@@ -144,17 +144,18 @@ class CalendarEvent(models.Model):
         self.message_post(body=note, subtype_xmlid="mail.mt_note")
 
     def _clinic_draft_invoice(self, offer, policy):
-        """The patient's draft invoice of the service at its portal price (their pricelist)
-        with the service's taxes, in the sales journal of the issuer."""
-        product, patient = self.clinic_product_id, self.clinic_patient_id
+        """The draft invoice of the service at its portal price (the patient's pricelist)
+        with the service's taxes, in the sales journal of the issuer, to who pays (the patient,
+        or the family member who booked for them: the invoice then names the patient)."""
+        product, payer = self.clinic_product_id, self.clinic_payer_id or self.clinic_patient_id
         company = policy.company
         journal = company._clinic_portal_issuer(product)
-        tz = self.env["clinic.availability.engine"]._tz(patient)
+        tz = self.env["clinic.availability.engine"]._tz(payer)
         when = slots.from_naive_utc(self.start).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        label = product.with_context(lang=patient.lang).display_name
+        label = self._clinic_invoice_service(payer)
         return self.env["account.move"].sudo().with_company(journal.company_id).create({
             "move_type": "out_invoice",
-            "partner_id": patient.id,
+            "partner_id": payer.id,
             "clinic_appointment_id": self.id,
             "journal_id": journal.id,
             "currency_id": offer["currency_id"],
@@ -165,6 +166,13 @@ class CalendarEvent(models.Model):
             })],
         })
 
+    def _clinic_invoice_service(self, payer):
+        """The service as the invoice to ``payer`` names it, in their language: with the
+        patient's name when someone else pays for them."""
+        label = self.clinic_product_id.with_context(lang=payer.lang).display_name
+        patient = self.clinic_patient_id
+        return label if patient == payer else f"{label} – {patient.name}"
+
     def _clinic_portal_invoices(self):
         """The invoices and credit notes the portal links: posted, and of the patient's
         commercial partner, in the order they were made (their dates are days in the time zone
@@ -172,12 +180,11 @@ class CalendarEvent(models.Model):
         note made an hour later in Tel Aviv)."""
         self.ensure_one()
         event_sudo = self.sudo()
-        patient = event_sudo.clinic_patient_id
-        if not patient:
+        payers = (event_sudo.clinic_patient_id | event_sudo.clinic_payer_id).commercial_partner_id
+        if not payers:
             return self.env["account.move"]
         moves = (event_sudo.clinic_invoice_id | event_sudo.clinic_invoice_ids).filtered(
-            lambda move: move.state == "posted"
-            and move.commercial_partner_id == patient.commercial_partner_id)
+            lambda move: move.state == "posted" and move.commercial_partner_id in payers)
         return moves.sorted("id")
 
     def _clinic_pay_from_balance(self):
@@ -189,7 +196,7 @@ class CalendarEvent(models.Model):
         invoice = self.clinic_invoice_id.with_company(self.clinic_invoice_id.company_id)
         account = invoice.line_ids.filtered(
             lambda line: line.display_type == "payment_term").account_id[:1]
-        credit = self.clinic_patient_id._clinic_credit_lines(
+        credit = (self.clinic_payer_id or self.clinic_patient_id)._clinic_credit_lines(
             account, invoice.company_id, invoice.currency_id, fresh=True)
         available = -sum(credit.mapped("amount_residual_currency"))
         if invoice.currency_id.compare_amounts(available, invoice.amount_total) < 0:
@@ -358,10 +365,10 @@ class CalendarEvent(models.Model):
         amount = format_amount(self.env, tx.amount, tx.currency_id)
         template = self.env.ref("clinic_portal.mail_template_payment_unused",
                                 raise_if_not_found=False)
-        if template and self.clinic_patient_id.email:
-            template.sudo().with_context(
-                clinic_amount=amount, clinic_refunded=refunded, clinic_already_paid=already_paid,
-            ).send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        if template and self.clinic_patient_id._clinic_mail_recipient().email:
+            self._clinic_send_patient_mail(
+                template, clinic_amount=amount, clinic_refunded=refunded,
+                clinic_already_paid=already_paid)
         self.message_post(body=self._clinic_unused_note(tx, amount, already_paid, refunded),
                           partner_ids=self.user_id.partner_id.ids, subtype_xmlid="mail.mt_note")
 
@@ -625,18 +632,18 @@ class CalendarEvent(models.Model):
         invoice = self.clinic_fee_invoice_id
         if invoice.state == "posted" and invoice.payment_state in ("not_paid", "partial"):
             return invoice
-        product, patient = self.clinic_product_id, self.clinic_patient_id
+        product, payer = self.clinic_product_id, self.clinic_payer_id or self.clinic_patient_id
         amount, currency = self._clinic_no_show_fee()
         journal = self.env.company._clinic_portal_issuer(product)
-        tz = self.env["clinic.availability.engine"]._tz(patient)
+        tz = self.env["clinic.availability.engine"]._tz(payer)
         when = slots.from_naive_utc(self.start).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        patient_env = self.with_context(lang=patient.lang).env
-        label = patient_env._("No-show fee: %(service)s, %(when)s (%(staff)s)",
-                              service=product.with_env(patient_env).display_name, when=when,
-                              staff=self.user_id.name)
+        payer_env = self.with_context(lang=payer.lang).env
+        label = payer_env._("No-show fee: %(service)s, %(when)s (%(staff)s)",
+                            service=self._clinic_invoice_service(payer), when=when,
+                            staff=self.user_id.name)
         invoice = self.env["account.move"].sudo().with_company(journal.company_id).create({
             "move_type": "out_invoice",
-            "partner_id": patient.id,
+            "partner_id": payer.id,
             "clinic_appointment_id": self.id,
             "journal_id": journal.id,
             "currency_id": currency.id,
@@ -660,7 +667,7 @@ class CalendarEvent(models.Model):
             "token_id": token.id,
             "amount": invoice.amount_residual,
             "currency_id": invoice.currency_id.id,
-            "partner_id": self.clinic_patient_id.id,
+            "partner_id": token.partner_id.id,
             "operation": const.OPERATION_FEE,
             "invoice_ids": [Command.set(invoice.ids)],
             "clinic_appointment_id": self.id,

@@ -31,28 +31,31 @@ class ClinicBookingEngine(models.AbstractModel):
     # The requests, as each source builds them
     # ------------------------------------------------------------------------------------
     @api.model
-    def _service_request(self, partner, product, start, policy, staff_user=None):
+    def _service_request(self, partner, product, start, policy, staff_user=None, payer=None):
         """Booking ``product`` for ``partner`` at ``start`` (aware) with ``staff_user``, or
         with any available staff member when it is empty. A service with a prepayment is
-        held for the patient until they pay it; one with a card guarantee is booked with the
-        patient's saved card, or held until they save one.
+        held until it is paid; one with a card guarantee is booked with the saved card, or
+        held until one is saved: the card and balance of ``payer`` (a family member booking
+        for the patient), else the patient's.
 
         :raises UserError: a clear message
         """
         self._check_open(policy)
         partner = partner.sudo()
-        product, offer = self._check_service(partner, product, policy)
+        payer = (payer or partner).sudo()
+        product, offer = self._check_service(partner, product, policy, payer)
         return BookingRequest(
             purpose=const.PURPOSE_SERVICE, policy=policy, partner=partner, product=product,
             start=start, staff=self._candidates(
                 self.env["clinic.availability.engine"]._staff(partner, product, policy),
                 staff_user, self.env._("This staff member cannot be booked for this service."),
                 self.env._("No staff member can be booked for this service.")),
-            payment=offer["payment"], offer=offer,
-            card=self._guarantee_card(partner, offer, policy))
+            payment=offer["payment"], offer=offer, payer=payer,
+            card=self._guarantee_card(payer, offer, policy))
 
     @api.model
-    def _plan_session_request(self, partner, line, start, policy, staff_user=None):
+    def _plan_session_request(self, partner, line, start, policy, staff_user=None,
+                              payer=None):
         """Booking a session of the plan line ``line`` for ``partner`` at ``start`` (aware)
         with ``staff_user``, or with any staff member the line allows when it is empty. The
         service and its duration are the line's; nothing is paid (the plan is paid or
@@ -69,6 +72,7 @@ class ClinicBookingEngine(models.AbstractModel):
         return BookingRequest(
             purpose=const.PURPOSE_PLAN_SESSION, policy=policy, partner=partner,
             product=line.product_id, start=start, plan_line=line,
+            payer=(payer or partner).sudo(),
             staff=self._candidates(
                 self.env["clinic.availability.engine"]._plan_staff(partner, line, policy),
                 staff_user,
@@ -127,7 +131,7 @@ class ClinicBookingEngine(models.AbstractModel):
             request = request.at(request.start, self._pick_staff(
                 request.partner, request.product, request.staff, request.start, request.policy))
         self._lock(request.staff, request.partner, plan_line=request.plan_line,
-                   meeting=request.meeting)
+                   meeting=request.meeting, payer=request.paid_by)
         if request.holds and (held := self._held_for(request)):
             return held
         return self._commit(request, self._recheck(request))
@@ -189,6 +193,7 @@ class ClinicBookingEngine(models.AbstractModel):
             "user_id": staff_user.id,
             "partner_ids": [(6, 0, (staff_user.partner_id | partner).ids)],
             "clinic_patient_id": partner.id,
+            "clinic_payer_id": request.paid_by.id,
             "clinic_product_id": request.product.id,
             "clinic_portal_booked": True,
             "alarm_ids": self._alarm_commands(request.policy),
@@ -215,16 +220,17 @@ class ClinicBookingEngine(models.AbstractModel):
                 "Booking appointments online is not available. Please contact the clinic."))
 
     @api.model
-    def _check_service(self, partner, product, policy):
+    def _check_service(self, partner, product, policy, payer=None):
         """``(product, offer)`` if the portal offers the service to ``partner`` now, nothing
-        blocks it, and the payment it needs at booking can be taken online."""
+        blocks it, and the payment it needs at booking can be taken online from ``payer``
+        (the patient by default)."""
         product, offer = self.env["clinic.availability.engine"]._service(partner, product.id)
         if not offer:
             raise UserError(self.env._("This service cannot be booked in the client portal."))
         blockers = partner._clinic_booking_blockers(product)
         if blockers:
             raise UserError("\n".join(blockers))
-        if not self._payment_possible(partner, product, offer, policy):
+        if not self._payment_possible(payer or partner, product, offer, policy):
             raise UserError(self.env._(
                 "%(service)s needs a payment at booking, which the client portal cannot take "
                 "now. Please contact the clinic to book it%(phone)s.",
@@ -366,9 +372,10 @@ class ClinicBookingEngine(models.AbstractModel):
                 "This time is not offered for booking. Please choose another."))
 
     @api.model
-    def _lock(self, staff, partner, plan_line=None, meeting=None):
+    def _lock(self, staff, partner, plan_line=None, meeting=None, payer=None):
         """Serialise bookings of one staff calendar, of one patient, of one plan line's last
-        sessions and of one course meeting's last seats.
+        sessions, of one course meeting's last seats, and of one payer's balance when a
+        family member pays for the patient.
 
         Transaction-level advisory locks in one order everywhere (``const.LOCK_*``): a
         second booking of the same staff member, patient, line or meeting waits here until
@@ -376,7 +383,8 @@ class ClinicBookingEngine(models.AbstractModel):
         """
         db.lock(self.env, (const.LOCK_STAFF, staff.id), (const.LOCK_PATIENT, partner.id),
                 (const.LOCK_PLAN_LINE, plan_line.id if plan_line else 0),
-                (const.LOCK_COURSE_MEETING, meeting.id if meeting else 0))
+                (const.LOCK_COURSE_MEETING, meeting.id if meeting else 0),
+                (const.LOCK_PAYER, payer.id if payer and payer != partner else 0))
 
     # ------------------------------------------------------------------------------------
     # Messages

@@ -3,7 +3,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 
 from .. import const, db
-from ..services import registration_rules
+from ..services import family, registration_rules
 
 
 class ResPartner(models.Model):
@@ -59,6 +59,13 @@ class ResPartner(models.Model):
         help="Whether the contact's form shows the clinic's fields: the client portal is on "
              "for its company (else the current company), or the contact already has "
              "clinic data.")
+    clinic_guardian_link_ids = fields.One2many(
+        "clinic.family.link", "patient_id", string="Who acts for them",
+        help="The clients who book, fill forms and pay for this client in the client portal.")
+    clinic_dependant_link_ids = fields.One2many(
+        "clinic.family.link", "guardian_id", string="Family members they act for",
+        help="The family members this client books, fills forms and pays for in the client "
+             "portal: their children, and adults who consented.")
     clinic_forms_summary = fields.Html(
         string="Completed forms", compute="_compute_clinic_forms_summary", sanitize=False,
         help="The client-portal forms this client completed, and when.")
@@ -146,6 +153,39 @@ class ResPartner(models.Model):
         """An internal note on the contact, for the staff who follow it."""
         self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note")
 
+    # ------------------------------------------------------------------------------------
+    # Family: who this client acts for, and who acts for them
+    # ------------------------------------------------------------------------------------
+    def _clinic_dependants(self):
+        """The family members this client acts for today, by name, as superuser."""
+        self.ensure_one()
+        links = self.env["clinic.family.link"].sudo().search(
+            [("guardian_id", "=", self.id), ("in_force", "=", True)])
+        return links.patient_id.sorted(lambda partner: (partner.name or "", partner.id))
+
+    def _clinic_family(self):
+        """This client and the family members they act for today, as superuser: whose
+        records they reach in the client portal."""
+        self.ensure_one()
+        return self.sudo() | self._clinic_dependants()
+
+    def _clinic_guardian_links(self):
+        """The links in force of the clients who act for this one, oldest first."""
+        self.ensure_one()
+        return self.env["clinic.family.link"].sudo().search(
+            [("patient_id", "=", self.id), ("in_force", "=", True)], order="date_start, id")
+
+    def _clinic_mail_recipient(self):
+        """Who gets the clinic's mails about this patient: a child's parent (the one acting
+        for them longest), an adult acted for without an e-mail address of their own the
+        same; else the patient."""
+        self.ensure_one()
+        partner = self.sudo()
+        today = fields.Date.context_today(self)
+        if partner.email and not family.is_minor(partner.clinic_birthdate, today):
+            return partner
+        return partner._clinic_guardian_links()[:1].guardian_id or partner
+
     def _clinic_completed_forms(self):
         """{survey: last completion datetime} of this contact's finished surveys."""
         self.ensure_one()
@@ -221,7 +261,10 @@ class ResPartner(models.Model):
         if not flow or survey.id not in flow.get("forms", []):
             return None
         product = self.env["product.product"].sudo().browse(flow.get("product") or 0).exists()
-        due = self._clinic_forms_due(product or None) - survey
+        # The round may be a family member's: their forms, if this client acts for them.
+        patient = self._clinic_family().filtered(
+            lambda member: member.id == flow.get("patient")) or self
+        due = patient._clinic_forms_due(product or None) - survey
         forms = flow["forms"]
         return {
             "number": forms.index(survey.id) + 1,

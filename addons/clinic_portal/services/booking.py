@@ -35,6 +35,13 @@ class BookingRequest:
     enrollment: object = None
     # The appointment moved to another time (a reschedule).
     event: object = None
+    # Who pays (res.partner, as superuser): the patient when empty, else the family member
+    # who books for them; their card, their balance, their invoice.
+    payer: object = None
+
+    @property
+    def paid_by(self):
+        return self.payer or self.partner
 
     @property
     def duration(self):
