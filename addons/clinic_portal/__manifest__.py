@@ -1,7 +1,7 @@
 {
     "name": "Clinic Client Portal",
     "summary": "Patients register, fill forms, book, reschedule and cancel appointments online",
-    "version": "19.0.1.7.0",
+    "version": "19.0.1.8.0",
     "category": "Services/Clinic",
     "website": "https://github.com/clinic-suite/clinic-odoo",
     "author": "Clinic Suite Contributors",
@@ -48,6 +48,7 @@
         "views/portal_guarantee_templates.xml",
         "views/portal_course_templates.xml",
         "views/portal_treatment_plan_templates.xml",
+        "views/portal_family_templates.xml",
         "report/clinic_treatment_plan_report.xml",
     ],
     "demo": [

@@ -191,3 +191,7 @@ FAMILY_END_GUARDIAN = "guardian"
 FAMILY_END_STAFF = "staff"
 ADULT_AGE = 18
 FAMILY_CONFIRM_DAYS = 30
+# Outcome messages of the family page (?message=...).
+MESSAGE_CHILD_ADDED = "child_added"
+MESSAGE_ACCESS_ENDED = "access_ended"
+MESSAGE_ACCESS_KEPT = "access_kept"

@@ -15,11 +15,15 @@ import textwrap
 from pathlib import Path
 
 CONTROLLERS = Path(__file__).resolve().parents[2] / "addons/clinic_portal/controllers"
-# The clients' documents: appointments, course enrollments and seats, plans and plan lines.
+# The clients' documents: appointments, course enrollments and seats, plans and plan lines,
+# and the links that give someone access to a client.
 PORTAL_MODELS = {"calendar.event", "clinic.course.enrollment", "clinic.course.seat",
-                 "clinic.treatment.plan", "clinic.treatment.plan.line"}
+                 "clinic.treatment.plan", "clinic.treatment.plan.line", "clinic.family.link"}
 # Route parameters that name one of them.
-DOCUMENT_PARAMS = {"event_id", "enrollment_id", "seat_id", "plan_line"}
+DOCUMENT_PARAMS = {"event_id", "enrollment_id", "seat_id", "plan_line", "link_id"}
+# The family member a page acts for is named by a "patient" parameter, which one method reads
+# into a contact: the user, or one of the family members they act for, else a 404.
+PATIENT_GATE = "_clinic_patient"
 GATE = {"_document_check_access", "_documents_search"}
 GATE_CALLS = GATE | {"_document_or_404"}
 READS = {"browse", "exists", "read", "search", "search_count", "search_fetch", "search_read",
@@ -104,8 +108,64 @@ def ungated_routes(controllers=CONTROLLERS):
     return found
 
 
+def _names_patient(method):
+    """Whether ``method`` reads a request's ``patient`` parameter: ``kw.get("patient")``,
+    ``params["patient"]``."""
+    def is_patient(node):
+        return isinstance(node, ast.Constant) and node.value == "patient"
+    return any(
+        (isinstance(node, ast.Subscript) and is_patient(node.slice))
+        or (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "get"
+            and node.args and is_patient(node.args[0]))
+        for node in ast.walk(method))
+
+
+def unchecked_patient_routes(controllers=CONTROLLERS):
+    """Routes that read the ``patient`` a request names without ``_clinic_patient``."""
+    files = _controllers(controllers)
+    methods = {}
+    for file_methods in files.values():
+        for name, method in file_methods.items():
+            methods.setdefault(name, []).append(method)
+    found = []
+    for file_name, file_methods in files.items():
+        for name, method in file_methods.items():
+            if not _is_route(method):
+                continue
+            reached = _reach(methods, name, set())
+            names = any(arg.arg == "patient" for arg in method.args.args) or any(
+                _names_patient(m) for n in reached - {PATIENT_GATE} for m in methods[n])
+            if names and PATIENT_GATE not in reached:
+                found.append(f"{file_name}:{name}")
+    return found
+
+
 def test_no_route_reads_a_clients_document_around_the_gate():
     assert ungated_routes() == []
+
+
+def test_every_route_naming_a_family_member_checks_the_user_acts_for_them():
+    assert unchecked_patient_routes() == []
+
+
+def test_a_route_naming_a_family_member_without_the_check_is_found(tmp_path):
+    (tmp_path / "portal.py").write_text(textwrap.dedent('''
+        class Portal(CustomerPortal):
+            def _for_whom(self, params):
+                return request.env["res.partner"].sudo().browse(int(params["patient"]))
+
+            @http.route("/book")
+            def book(self, **kw):
+                return self._for_whom(kw)
+
+            @http.route("/book/checked")
+            def checked(self, patient=None, **kw):
+                return self._clinic_patient(patient)
+
+            def _clinic_patient(self, patient=None):
+                return request.env.user.partner_id
+    '''))
+    assert unchecked_patient_routes(tmp_path) == ["portal.py:book"]
 
 
 def test_the_gate_reads_every_clients_document():

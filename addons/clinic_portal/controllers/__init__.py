@@ -6,3 +6,4 @@ from . import guarantee
 from . import courses
 from . import treatment_plan
 from . import survey
+from . import family

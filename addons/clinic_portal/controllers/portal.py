@@ -32,6 +32,8 @@ CLINIC_DOCUMENTS = {
     "clinic.course.seat": "partner_id",
     "clinic.treatment.plan": "partner_id",
     "clinic.treatment.plan.line": "partner_id",
+    # A link that gives someone access to the client.
+    "clinic.family.link": "patient_id",
 }
 
 # The constants the templates compare with, by name (a module can't enter a QWeb context).

@@ -9,21 +9,27 @@ from ..const import ALWAYS_ASKED, REGISTRATION_FIELDS, REGISTRATION_THROTTLED
 from ..services import registration_rules as rules
 
 
+def error_messages(env):
+    """The message of each registration rule's error code, in ``env``'s language."""
+    return {
+        rules.REQUIRED: env._("This field is required."),
+        rules.BAD_PHONE: env._("Enter a phone number of 9 to 15 digits."),
+        rules.BAD_EMAIL: env._("Enter a valid e-mail address."),
+        rules.BAD_NATIONAL_ID: env._("This national ID number is not valid (check digit)."),
+        rules.BAD_DATE: env._("Enter the date as year-month-day."),
+        rules.FUTURE_DATE: env._("The date of birth must be in the past."),
+        rules.TOO_OLD: env._("Check the year of birth."),
+        rules.TOO_LONG: env._("This is too long."),
+        rules.BAD_TEXT: env._("Remove the special characters from this field."),
+        "bad_choice": env._("Choose one of the options."),
+        rules.NOT_A_CHILD: env._("Add a child under 18 here; the clinic links an adult "
+                                 "family member with their consent."),
+    }
+
+
 class ClinicRegistrationController(http.Controller):
     def _error_messages(self):
-        env = request.env
-        return {
-            rules.REQUIRED: env._("This field is required."),
-            rules.BAD_PHONE: env._("Enter a phone number of 9 to 15 digits."),
-            rules.BAD_EMAIL: env._("Enter a valid e-mail address."),
-            rules.BAD_NATIONAL_ID: env._("This national ID number is not valid (check digit)."),
-            rules.BAD_DATE: env._("Enter the date as year-month-day."),
-            rules.FUTURE_DATE: env._("The date of birth must be in the past."),
-            rules.TOO_OLD: env._("Check the year of birth."),
-            rules.TOO_LONG: env._("This is too long."),
-            rules.BAD_TEXT: env._("Remove the special characters from this field."),
-            "bad_choice": env._("Choose one of the options."),
-        }
+        return error_messages(request.env)
 
     def _render(self, company, values=None, errors=None):
         shown, required = request.env["clinic.registration"].sudo()._form_fields(company)

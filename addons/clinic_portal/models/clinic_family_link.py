@@ -107,7 +107,8 @@ class ClinicFamilyLink(models.Model):
                               guardian=link.guardian_id.name, patient=link.patient_id.name,
                               reason=dict(link._fields["end_reason"]._description_selection(
                                   self.env))[reason])
-            (link.guardian_id | link.patient_id)._clinic_note(note)
+            for partner in link.guardian_id | link.patient_id:
+                partner._clinic_note(note)
 
     def action_end(self):
         """Staff end the link (the contact form's Unlink button)."""
@@ -130,9 +131,10 @@ class ClinicFamilyLink(models.Model):
                     continue
             link.write({"kind": const.FAMILY_CONSENT, "consent_date": today,
                         "date_end": False, "end_reason": False})
-            (link.guardian_id | link.patient_id)._clinic_note(self.env._(
-                "%(patient)s, now an adult, let %(guardian)s go on acting for them.",
-                patient=link.patient_id.name, guardian=link.guardian_id.name))
+            note = self.env._("%(patient)s, now an adult, let %(guardian)s go on acting for them.",
+                              patient=link.patient_id.name, guardian=link.guardian_id.name)
+            for partner in link.guardian_id | link.patient_id:
+                partner._clinic_note(note)
 
     @api.model
     def _cron_end_at_adulthood(self):

@@ -1,17 +1,20 @@
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import (
     ALWAYS_ASKED,
+    FAMILY_MINOR,
     LOCK_REGISTRATION,
+    REGISTRATION_ATTEMPTS_PER_HOUR,
     REGISTRATION_FIELDS,
     REGISTRATION_RECEIVED,
     REGISTRATION_THROTTLED,
 )
-from ..services import registration_rules
-from ..services.text import parse_id
+from ..services import family, registration_rules
+from ..services.text import parse_date, parse_id
 
 BAD_CHOICE = "bad_choice"
 
@@ -74,6 +77,96 @@ class ClinicRegistration(models.AbstractModel):
         partner = self.env["res.partner"].sudo().create(vals)
         partner._clinic_invite_new_client()
         return {}, REGISTRATION_RECEIVED
+
+    # ------------------------------------------------------------------------------------
+    # A client adds their child
+    # ------------------------------------------------------------------------------------
+    @api.model
+    def _child_form_fields(self, company):
+        """(shown, required) optional field names of the form a client adds their child
+        with: the clinic's registration fields without the login (a child has none), the
+        date of birth always. The child's own mobile is asked too, required never."""
+        shown, required = self._form_fields(company)
+        return ((shown - set(ALWAYS_ASKED)) | {"birthdate"},
+                required - set(ALWAYS_ASKED) - {"birthdate"})
+
+    @api.model
+    def _add_child(self, guardian, values, company):
+        """Validate the child's details that ``guardian`` gave and add the child: a client of
+        the clinic of their own (its new-client status, branch and department), linked to
+        ``guardian`` since today. Returns ``(errors, child)``.
+
+        Details that match an existing client (national ID, mobile) change nothing of that
+        client and link nothing to them, and the guardian sees the same outcome: the child
+        they described is added, and staff get a task to check whether it is the existing
+        client (then they merge the two, and the link follows) or a mistake.
+        """
+        company = company.sudo()
+        guardian = guardian.sudo()
+        shown, required = self._child_form_fields(company)
+        today = fields.Date.context_today(self)
+        errors = registration_rules.validate(values, {*shown, "mobile"}, required, today,
+                                             always=registration_rules.CHILD_ALWAYS)
+        errors.update(self._choice_errors(values, shown))
+        if not errors and not family.is_minor(parse_date(values["birthdate"].strip()), today):
+            errors["birthdate"] = registration_rules.NOT_A_CHILD
+        if errors:
+            return errors, None
+        clean = {name: (values.get(name) or "").strip() for name in
+                 ("first_name", "last_name", "mobile", *shown)}
+        region = (company._clinic_portal_new_client_company().country_id
+                  or company.country_id).code
+        mobile = registration_rules.phone_key(clean["mobile"], region) if clean["mobile"] else ""
+        national_id = registration_rules.national_id_key(clean.get("national_id"))
+        # A double submit adds one child: serialise the guardian's additions, then look again.
+        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)",
+                                LOCK_REGISTRATION, guardian.id))
+        self._check_child_additions(guardian)
+        name = f"{clean['first_name']} {clean['last_name']}"
+        twin = guardian._clinic_dependants().filtered(
+            lambda child: child.name == name
+            and child.clinic_birthdate == parse_date(clean["birthdate"]))
+        if twin:
+            return {}, twin[:1]
+        vals = self._partner_values(clean, shown, company)
+        vals.update(phone=clean["mobile"] or False, tz=guardian.tz, lang=guardian.lang)
+        child = self.env["res.partner"].sudo().create(vals)
+        self.env["clinic.family.link"].sudo().create(
+            {"guardian_id": guardian.id, "patient_id": child.id, "kind": FAMILY_MINOR})
+        known = self._find_known_child(national_id, mobile, guardian._clinic_family() | child)
+        if known:
+            child._clinic_family_match_task(known, guardian)
+        return {}, child
+
+    @api.model
+    def _check_child_additions(self, guardian):
+        """At most as many children an hour as registrations from one address: a login is
+        no licence to fill the clinic with contacts.
+
+        :raises UserError: the hour's share is used up
+        """
+        hour_ago = fields.Datetime.subtract(fields.Datetime.now(), hours=1)
+        added = self.env["clinic.family.link"].sudo().search_count(
+            [("guardian_id", "=", guardian.id), ("create_date", ">=", hour_ago)],
+            limit=REGISTRATION_ATTEMPTS_PER_HOUR)
+        if added >= REGISTRATION_ATTEMPTS_PER_HOUR:
+            raise UserError(self.env._(
+                "You added several family members in the last hour. Please try again later, "
+                "or contact the clinic."))
+
+    @api.model
+    def _find_known_child(self, national_id, mobile, exclude):
+        """An existing client with the child's national ID or mobile, other than ``exclude``
+        (the guardian, whose own phone a child often gives, and the child just added)."""
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        for field, key in (("clinic_national_id_key", national_id),
+                           ("clinic_phone_key", mobile)):
+            if key:
+                found = Partner.search([(field, "=", key), ("id", "not in", exclude.ids)],
+                                       limit=1)
+                if found:
+                    return found
+        return Partner
 
     @api.model
     def _choice_errors(self, values, shown):

@@ -186,6 +186,25 @@ class ResPartner(models.Model):
             return partner
         return partner._clinic_guardian_links()[:1].guardian_id or partner
 
+    def _clinic_family_match_task(self, known, guardian):
+        """Staff's task on this child, just added by ``guardian`` in the client portal with
+        the national ID or mobile of the existing client ``known``: is it the same person?"""
+        self.ensure_one()
+        admins = self.env.ref("clinic_portal.group_clinic_admin").sudo().all_user_ids.filtered(
+            lambda user: self.env.company in user.company_ids)
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=(admins[:1] or self.env.ref("base.user_admin")).id,
+            summary=self.env._("Check a child added in the client portal"),
+            note=Markup(self.env._(
+                "%(guardian)s added %(child)s in the client portal with the national ID or "
+                "mobile of the existing client %(known)s. Nothing of %(known)s was shown or "
+                "linked. If they are the same person, merge %(child)s into %(known)s (the "
+                "family link follows); else correct the details.")) % {
+                    "guardian": guardian.name, "child": self.name,
+                    "known": Markup('<a href="/odoo/contacts/%s">%s</a>') % (known.id,
+                                                                            known.name)})
+
     def _clinic_completed_forms(self):
         """{survey: last completion datetime} of this contact's finished surveys."""
         self.ensure_one()

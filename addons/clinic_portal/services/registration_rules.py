@@ -26,6 +26,7 @@ FUTURE_DATE = "future_date"
 TOO_OLD = "too_old"
 TOO_LONG = "too_long"
 BAD_TEXT = "bad_text"
+NOT_A_CHILD = "not_a_child"
 
 # Longest accepted value per field: a bound on what anyone can make the clinic store.
 MAX_LENGTH = {"first_name": 64, "last_name": 64, "email": 254, "national_id": 20,
@@ -124,18 +125,23 @@ def field_error(name, value, today):
     return check(value) if check else None
 
 
-def validate(values, shown, required, today):
+ALWAYS = ("first_name", "last_name", "mobile")
+# A child added by a parent: their own mobile only if they have one, their birth date always.
+CHILD_ALWAYS = ("first_name", "last_name", "birthdate")
+
+
+def validate(values, shown, required, today, always=ALWAYS):
     """Errors of a registration form, as ``{field: code}``.
 
     :param values: the submitted text of each field (missing or blank = not given)
     :param shown: names of the optional fields the clinic shows
     :param required: names of the optional fields the clinic requires
     :param today: the clinic's date, for the date of birth
-    First name, last name and mobile are always shown and required.
+    :param always: the fields always shown and required: first name, last name and mobile
+        (``CHILD_ALWAYS`` for a child: first name, last name and date of birth)
     """
     errors = {}
-    always = ("first_name", "last_name", "mobile")
-    for name in (*always, *shown):
+    for name in dict.fromkeys((*always, *shown)):
         value = (values.get(name) or "").strip()
         if not value:
             if name in always or name in required:

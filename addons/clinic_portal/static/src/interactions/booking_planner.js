@@ -96,6 +96,10 @@ export class ClinicBookingPlanner extends Interaction {
                       browser_tz: this.browserZone,
                   }
         );
+        // Booking for a family member: every rule is theirs.
+        if (this.planner.dataset.patient && !this.eventId) {
+            params.set("patient", this.planner.dataset.patient);
+        }
         if (month) {
             params.set("month", month);
         }
@@ -289,6 +293,9 @@ export class ClinicBookingPlanner extends Interaction {
                 ? { start: button.dataset.start }
                 : { service: this.service.serviceId, staff: this.staff, start: button.dataset.start }
         );
+        if (this.planner.dataset.patient && !this.eventId) {
+            params.set("patient", this.planner.dataset.patient);
+        }
         const response = await this.waitFor(
             fetch(`${this.planner.dataset.confirmUrl}?${params}`)
         );
