@@ -13,8 +13,10 @@ class ClinicCourseSeat(models.Model):
 
     def _makeup_mail(self, change):
         """Queue the client's mail about ``change`` (``const.MESSAGE_MAKEUP_*``) of this
-        make-up seat, in their language."""
+        make-up seat, in their language; a child's goes to their parent, in the parent's
+        (``res.partner._clinic_mail_recipient``)."""
         self.ensure_one()
+        recipient = self.partner_id._clinic_mail_recipient()
         template = self._makeup_mail_template(change, self.partner_id)
         if not template:
             return
@@ -25,17 +27,19 @@ class ClinicCourseSeat(models.Model):
             if change == const.MESSAGE_MAKEUP_BOOKED else None
         attachments = [("make-up-session.ics", base64.b64encode(ics))] if ics else []
         # The mail's layout shows the clinic of the course, whatever the current company.
-        template.sudo().with_company(self.course_id.company_id).send_mail(
+        template.sudo().with_company(self.course_id.company_id).with_context(
+            template_preview_lang=recipient.lang).send_mail(
             self.id, email_layout_xmlid="mail.mail_notification_light",
             email_values={"attachments": attachments,
-                          "recipient_ids": [Command.set(self.partner_id.ids)]})
+                          "recipient_ids": [Command.set(recipient.ids)]})
 
     @api.model
     def _makeup_mail_template(self, change, partner):
-        """The template of ``partner``'s mail about ``change``, or None when they get no mail
-        (no e-mail address): the portal says a mail was sent only when one was."""
+        """The template of the mail about ``partner``'s ``change``, or None when no one gets
+        it (no e-mail address, theirs or their parent's): the portal says a mail was sent only
+        when one was."""
         template = self.env.ref(const.MAKEUP_MAIL_TEMPLATES[change], raise_if_not_found=False)
-        return template if template and partner.email else None
+        return template if template and partner._clinic_mail_recipient().email else None
 
     def _makeup_mail_values(self):
         """What the client's make-up mails show besides the seat's own fields, rendered in
