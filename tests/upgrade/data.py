@@ -442,6 +442,39 @@ def migrated(env, seeded):
     if "makeup_seat" in seeded:
         problems += makeup_works(env, seeded)
     problems += settings_screen_works(env)
+    problems += families_work(env, seeded)
+    return problems
+
+
+def families_work(env, seeded):
+    """Since 19.0.1.8.0 an appointment has a payer: those already there are paid by their
+    patient, whose invoices the appointment's page still links; and a client can act for a
+    child of the clinic, whose appointments they then read."""
+    problems = []
+    for event in env["calendar.event"].with_context(active_test=False).search(
+            [("clinic_patient_id", "!=", False)]):
+        if event.clinic_payer_id != event.clinic_patient_id:
+            problems.append(f"calendar.event {event.id}: paid by {event.clinic_payer_id.ids}, "
+                            f"not its patient {event.clinic_patient_id.id}")
+    if "paid_event" in seeded:
+        paid = env["calendar.event"].browse(seeded["paid_event"])
+        if paid.clinic_invoice_id not in paid._clinic_portal_invoices():
+            problems.append(f"calendar.event {paid.id}: its page no longer links its invoice "
+                            f"{paid.clinic_invoice_id.name}")
+    if not env.ref("clinic_portal.ir_cron_family_adulthood", raise_if_not_found=False):
+        problems.append("ir.cron: no job ends the family links of children who came of age")
+    event = env["calendar.event"].browse(seeded.get("paid_event") or ()).exists()
+    parent = env["res.users"].search([("share", "=", True),
+                                      ("partner_id", "!=", event.clinic_patient_id.id)],
+                                     limit=1)
+    if event and parent:
+        child = event.clinic_patient_id
+        child.clinic_birthdate = datetime.now().date() - timedelta(days=365 * 7)
+        env["clinic.family.link"].create({"guardian_id": parent.partner_id.id,
+                                          "patient_id": child.id})
+        if event not in env["calendar.event"].with_user(parent).search([]):
+            problems.append(f"calendar.event {event.id}: {parent.name}, acting for "
+                            f"{child.name}, does not read their appointment")
     return problems
 
 
