@@ -65,12 +65,12 @@ class CalendarEvent(models.Model):
     # Busy times of staff and patients are read by start, for the portal's availability.
     _clinic_start_stop_idx = models.Index("(start, stop) WHERE active")
 
-    @api.depends("partner_ids")
     @api.depends("clinic_patient_id")
     def _compute_clinic_payer_id(self):
         for event in self:
             event.clinic_payer_id = event.clinic_patient_id
 
+    @api.depends("partner_ids")
     def _compute_clinic_patient_id(self):
         for event in self:
             if not event.clinic_patient_id:

@@ -49,7 +49,11 @@ ONLY = re.compile(os.environ.get("CLINIC_FUZZ_ROUTES") or "")
 # The request values a route reads from its keyword arguments: kw.get("provider_id") …
 READS = re.compile(r"\b(?:kw|kwargs|post|params)\.get\(\s*[\"'](\w+)[\"']")
 # Values read in a loop over field names rather than one by one: the registration form's.
-FORM_FIELDS = {"/clinic/register": ("first_name", "last_name", "mobile", *REGISTRATION_FIELDS)}
+FORM_FIELDS = {"/clinic/register": ("first_name", "last_name", "mobile", *REGISTRATION_FIELDS),
+               "/my/family/add": ("first_name", "last_name", "mobile", *REGISTRATION_FIELDS)}
+# Helpers that read request values for the routes which call them: what the booking pages
+# book (service, plan_line) and for whom (patient).
+PARAM_HELPERS = ("_clinic_choice_params", "_clinic_patient_params")
 # Names a route that takes ``**kw`` does not read, sent all the same.
 STRAY_NAMES = ("id", "page", "redirect", "debug", "lang")
 # Business records a refused request must leave as they were (besides our own models').
@@ -65,7 +69,7 @@ USER_FACING_ERRORS = ("odoo.exceptions.", "werkzeug.exceptions.",
 ID_MODELS = ("calendar.event", "product.product", "res.users", "res.partner", "survey.survey",
              "payment.provider", "payment.method", "payment.token", "clinic.course.enrollment",
              "clinic.course.seat", "clinic.treatment.plan.line", "clinic.health.fund",
-             "account.move")
+             "account.move", "clinic.family.link")
 
 # Every character Unicode gives a numeric value, but the ASCII digits: ²,٣,۴,१,௰,Ⅻ,½,𝟘 …
 NUMERALS = "".join(c for c in map(chr, range(0x80, 0x20000)) if unicodedata.numeric(c, None)
@@ -150,12 +154,12 @@ def our_routes(env):
                 elif parameter.name != "self" and parameter.name not in rule.arguments:
                     names.add(parameter.name)
             source = inspect.getsource(original)
+            for helper in PARAM_HELPERS:
+                if helper in source:
+                    source += "".join(inspect.getsource(vars(cls)[helper])
+                                      for cls in type(method.__self__).mro()
+                                      if helper in vars(cls))
             names.update(READS.findall(source))
-            # The booking pages read what they book (service, plan_line) in one helper.
-            if "_clinic_choice_params" in source:
-                names.update(*(READS.findall(inspect.getsource(vars(cls)["_clinic_choice_params"]))
-                               for cls in type(method.__self__).mro()
-                               if "_clinic_choice_params" in vars(cls)))
         kind = rule.endpoint.routing["type"]
         # A JSON-RPC call is a POST whatever the route accepts.
         methods = ["POST"] if kind == "jsonrpc" else sorted(
