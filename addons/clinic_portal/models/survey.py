@@ -48,6 +48,15 @@ class SurveyUserInput(models.Model):
                     value = fields.Date.to_string(value)
                 answer._save_lines(question, str(value))
 
+    def _save_lines(self, question, answer, comment=None, overwrite_existing=True):
+        """An answer the clinic filled in is the client's to check and send, as it is or
+        corrected: sending its page writes over it. Odoo writes over no answer of a form the
+        client cannot go back in (its default), which left such a page impossible to send."""
+        if question.clinic_prefill and question.question_type in PREFILL_TYPES:
+            overwrite_existing = True
+        return super()._save_lines(question, answer, comment=comment,
+                                   overwrite_existing=overwrite_existing)
+
 
 class SurveySurvey(models.Model):
     _inherit = "survey.survey"

@@ -4,6 +4,8 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import html
 
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 
 from ..controllers.portal import format_start
 from .booking_common import BookingSetup
@@ -270,6 +272,39 @@ class TestJourneyPages(BookingSetup, HttpCase):
         first_page = html.fromstring(begun["survey_content"])
         self.assertEqual(first_page.xpath(
             f"//input[@name='{name.id}']/@value"), ["Corrected Name"])
+
+    def test_a_form_filled_in_with_what_the_clinic_knows_is_sent_as_checked(self):
+        survey = self._required_form()  # one question a page, as Odoo's forms are by default
+        consent = survey.question_ids
+        name, last = survey.question_ids.create([
+            {"survey_id": survey.id, "title": "Full name", "question_type": "char_box",
+             "clinic_prefill": "name", "sequence": 1},
+            {"survey_id": survey.id, "title": "Anything else?", "question_type": "char_box",
+             "sequence": 20},
+        ])
+        self.url_open(f"/my/forms/{survey.id}?service={self.service.id}")
+        answer = self.env["survey.user_input"].search(
+            [("survey_id", "=", survey.id), ("partner_id", "=", self.patient.id)])
+        self.assertEqual(answer.user_input_line_ids.value_char_box, self.patient.name)
+        tokens = f"{survey.access_token}/{answer.access_token}"
+
+        def send(question, value):
+            return self.make_jsonrpc_request(f"/survey/submit/{tokens}", {
+                "question_id": question.id, str(question.id): value})
+
+        self.make_jsonrpc_request(f"/survey/begin/{tokens}", {})
+        # The patient corrects what was filled in for them, and goes on.
+        send(name, "Booking Patient-Levi")
+        send(consent, "Yes")
+        # Odoo's rule stands for the answers the patient gave: a page sent is not sent again.
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            send(consent, "No")
+        send(last, "No")
+        self.assertEqual(answer.state, "done")
+        self.assertEqual({line.question_id: line.value_char_box
+                          for line in answer.user_input_line_ids},
+                         {name: "Booking Patient-Levi", consent: "Yes", last: "No"})
+        self.assertNotIn(survey, self.patient._clinic_forms_due(self.service))
 
     def test_a_form_that_is_not_due_is_not_opened(self):
         survey = self._required_form()
