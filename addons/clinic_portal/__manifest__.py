@@ -34,6 +34,7 @@
         "views/survey_question_views.xml",
         "views/res_users_views.xml",
         "views/res_partner_views.xml",
+        "views/clinic_family_link_views.xml",
         "views/product_template_views.xml",
         "views/clinic_course_views.xml",
         "views/clinic_treatment_plan_views.xml",

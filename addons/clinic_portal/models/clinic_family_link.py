@@ -109,6 +109,9 @@ class ClinicFamilyLink(models.Model):
                                   self.env))[reason])
             for partner in link.guardian_id | link.patient_id:
                 partner._clinic_note(note)
+        # Written now rather than at commit: a new link between the same two clients may
+        # follow in this transaction, and the one-open-link index must see this one closed.
+        self.flush_recordset(["date_end"])
 
     def action_end(self):
         """Staff end the link (the contact form's Unlink button)."""

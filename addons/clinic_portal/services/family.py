@@ -5,6 +5,7 @@ birthday; an adult's link, given with their consent, until someone ends it. The 
 may keep their parent's link from shortly before that birthday on.
 """
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 from .. import const
@@ -14,10 +15,10 @@ def adult_born_by(today):
     """The last birth date of someone who is an adult on ``today`` (born on 29 February,
     one comes of age on 28 February of a common year)."""
     year = today.year - const.ADULT_AGE
-    try:
-        return today.replace(year=year)
-    except ValueError:
-        return date(year, 2, 28)
+    if (today.month, today.day) == (2, monthrange(today.year, 2)[1]):
+        # A 29 February birthday falls on the last day of February of a common year.
+        return date(year, 2, monthrange(year, 2)[1])
+    return today.replace(year=year)
 
 
 def is_minor(birthdate, on):

@@ -46,3 +46,4 @@ from . import test_invoice_portal
 from . import test_replica_reads
 from . import test_family_portal
 from . import test_family_tours
+from . import test_family_link
