@@ -29,7 +29,7 @@ class CalendarEvent(models.Model):
     )
     clinic_payer_id = fields.Many2one(
         "res.partner", string="Payer", index="btree_not_null", ondelete="restrict",
-        compute="_compute_clinic_payer_id", store=True, readonly=False, precompute=True,
+        compute="_compute_clinic_payer_id", store=True, readonly=False,
         help="Who pays this appointment: its invoices and credit notes, the card kept as its "
              "guarantee and the balance it is paid from are theirs. The patient, or the family "
              "member who booked it for them in the client portal.",
