@@ -26,7 +26,7 @@ class TestFamilyLink(ClinicPortalCase):
         # Staff who keep the contacts (Contacts: Creation), not clinic administrators.
         cls.front_desk = new_test_user(
             cls.env, login="family_front_desk", name="Front Desk",
-            groups="base.group_user,base.group_partner_manager", company_id=cls.company.id)
+            groups="clinic_portal.group_clinic_front_desk", company_id=cls.company.id)
 
     @classmethod
     def client(cls, name, birthdate, **values):
