@@ -23,7 +23,7 @@ class TestFamilyLink(ClinicPortalCase):
             "name": "Miriam Cohen", "email": "miriam@example.com",
             "clinic_birthdate": date(1984, 3, 2), "company_id": cls.company.id})
         cls.child = cls.client("Noa Cohen", date(2014, 9, 1))
-        # Staff who keep the contacts (Contacts: Creation), not clinic administrators.
+        # The front desk, who keep the contacts, not clinic administrators.
         cls.front_desk = new_test_user(
             cls.env, login="family_front_desk", name="Front Desk",
             groups="clinic_portal.group_clinic_front_desk", company_id=cls.company.id)
