@@ -86,25 +86,30 @@ def _reach(methods, name, seen):
     return seen
 
 
-def ungated_routes(controllers=CONTROLLERS):
-    """Routes that read a client's documents without the gate, over every controller file."""
+def _routes(controllers):
+    """``(file name, name, route method, {name: methods}, names of the methods it reaches)``
+    of every route of every controller file."""
     files = _controllers(controllers)
     methods = {}
     for file_methods in files.values():
         for name, method in file_methods.items():
             methods.setdefault(name, []).append(method)
-    found = []
     for file_name, file_methods in files.items():
         for name, method in file_methods.items():
-            if not _is_route(method):
-                continue
-            reached = _reach(methods, name, set())
-            reads = any(_reads(m) for n in reached - GATE for m in methods[n])
-            takes_document = any(a.arg in DOCUMENT_PARAMS for a in method.args.args)
-            gated = bool(GATE_CALLS & set().union(*(_calls(m) for n in reached
-                                                     for m in methods[n])))
-            if reads or (takes_document and not gated):
-                found.append(f"{file_name}:{name}")
+            if _is_route(method):
+                yield file_name, name, method, methods, _reach(methods, name, set())
+
+
+def ungated_routes(controllers=CONTROLLERS):
+    """Routes that read a client's documents without the gate, over every controller file."""
+    found = []
+    for file_name, name, method, methods, reached in _routes(controllers):
+        reads = any(_reads(m) for n in reached - GATE for m in methods[n])
+        takes_document = any(a.arg in DOCUMENT_PARAMS for a in method.args.args)
+        gated = bool(GATE_CALLS & set().union(*(_calls(m) for n in reached
+                                                 for m in methods[n])))
+        if reads or (takes_document and not gated):
+            found.append(f"{file_name}:{name}")
     return found
 
 
@@ -122,21 +127,12 @@ def _names_patient(method):
 
 def unchecked_patient_routes(controllers=CONTROLLERS):
     """Routes that read the ``patient`` a request names without ``_clinic_patient``."""
-    files = _controllers(controllers)
-    methods = {}
-    for file_methods in files.values():
-        for name, method in file_methods.items():
-            methods.setdefault(name, []).append(method)
     found = []
-    for file_name, file_methods in files.items():
-        for name, method in file_methods.items():
-            if not _is_route(method):
-                continue
-            reached = _reach(methods, name, set())
-            names = any(arg.arg == "patient" for arg in method.args.args) or any(
-                _names_patient(m) for n in reached - {PATIENT_GATE} for m in methods[n])
-            if names and PATIENT_GATE not in reached:
-                found.append(f"{file_name}:{name}")
+    for file_name, name, method, methods, reached in _routes(controllers):
+        names = any(arg.arg == "patient" for arg in method.args.args) or any(
+            _names_patient(m) for n in reached - {PATIENT_GATE} for m in methods[n])
+        if names and PATIENT_GATE not in reached:
+            found.append(f"{file_name}:{name}")
     return found
 
 

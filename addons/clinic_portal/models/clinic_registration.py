@@ -54,12 +54,8 @@ class ClinicRegistration(models.AbstractModel):
         errors.update(self._choice_errors(values, shown))
         if errors:
             return errors, None
-        clean = {name: (values.get(name) or "").strip() for name in
-                 ("first_name", "last_name", "mobile", *shown)}
-        region = (company._clinic_portal_new_client_company().country_id
-                  or company.country_id).code
-        mobile = registration_rules.phone_key(clean["mobile"], region) or clean["mobile"]
-        national_id = registration_rules.national_id_key(clean.get("national_id"))
+        clean, mobile, national_id = self._clean(values, shown, company)
+        mobile = mobile or clean["mobile"]
         email = registration_rules.email_key(clean.get("email"))
         if self.env["clinic.registration.attempt"].sudo()._throttled(
                 client_address, mobile, national_id, email):
@@ -112,12 +108,7 @@ class ClinicRegistration(models.AbstractModel):
             errors["birthdate"] = registration_rules.NOT_A_CHILD
         if errors:
             return errors, None
-        clean = {name: (values.get(name) or "").strip() for name in
-                 ("first_name", "last_name", "mobile", *shown)}
-        region = (company._clinic_portal_new_client_company().country_id
-                  or company.country_id).code
-        mobile = registration_rules.phone_key(clean["mobile"], region) if clean["mobile"] else ""
-        national_id = registration_rules.national_id_key(clean.get("national_id"))
+        clean, mobile, national_id = self._clean(values, shown, company)
         # A double submit adds one child: serialise the guardian's additions, then look again.
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)",
                                 LOCK_REGISTRATION, guardian.id))
@@ -167,6 +158,18 @@ class ClinicRegistration(models.AbstractModel):
                 if found:
                     return found
         return Partner
+
+    @api.model
+    def _clean(self, values, shown, company):
+        """``(clean, mobile key, national ID key)`` of valid ``values``: the text of each
+        field shown, trimmed; the mobile read in the country of the company's new clients
+        ('' when none is given), the national ID in its compact form."""
+        clean = {name: (values.get(name) or "").strip() for name in
+                 ("first_name", "last_name", "mobile", *shown)}
+        region = (company._clinic_portal_new_client_company().country_id
+                  or company.country_id).code
+        mobile = registration_rules.phone_key(clean["mobile"], region) if clean["mobile"] else ""
+        return clean, mobile, registration_rules.national_id_key(clean.get("national_id"))
 
     @api.model
     def _choice_errors(self, values, shown):
