@@ -86,4 +86,8 @@ class ClinicFormsPortal(CustomerPortal):
         values["clinic_portal_open"] = request.env.company._clinic_portal_policy().enabled
         if values["clinic_portal_open"] and not user._is_public():
             values["clinic_forms_due"] = user.partner_id._clinic_forms_due()
+            # Asked only where the notice shows them (the portal home).
+            values["clinic_family_forms_due"] = lambda: [
+                (member, forms) for member in user.partner_id._clinic_dependants()
+                if (forms := member._clinic_forms_due())]
         return values

@@ -3,6 +3,7 @@ from urllib.parse import parse_qs, urlparse
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .. import const
@@ -177,6 +178,17 @@ class TestFamilyPortal(GuaranteeSetup, PortalPaymentRequests, HttpCase):
         self.assertIn("Child health form", response.text)
         self.assertIn(survey, self.mother._clinic_forms_due(self.service),
                       "the mother's own form is still hers to fill in")
+
+    def test_the_portal_home_lists_the_forms_due_of_each_child_under_their_name(self):
+        survey = require_form(self.env, self.service, "Health declaration")
+        self.company.clinic_mandatory_form_ids = [Command.create({"survey_id": survey.id})]
+        self.env["survey.user_input"].create({
+            "survey_id": survey.id, "partner_id": self.mother.id, "state": "done"})
+        home = self.url_open("/my").text
+        self.assertRegex(home, rf'o_clinic_family_forms_due" role="alert" data-patient-id='
+                               rf'"{self.child.id}">\s*<p[^>]*>Forms to fill in for Noa Child:')
+        self.assertIn(f"/my/forms/{survey.id}?patient={self.child.id}", home)
+        self.assertNotIn(f'href="/my/forms/{survey.id}"', home, "the mother filled in hers")
 
     # --- access --------------------------------------------------------------------------------
     def test_a_forged_family_member_is_a_404(self):
