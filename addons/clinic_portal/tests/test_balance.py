@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import TransactionCase, freeze_time, tagged
 
@@ -149,3 +150,62 @@ class TestBalanceRace(ParallelBookings, TransactionCase):
         states = self._committed(lambda env: sorted(env["calendar.event"].search(
             [("clinic_patient_id", "=", patient_id)]).mapped("clinic_payment_state")))
         self.assertEqual(states, ["awaiting"] * (PARALLEL - 1) + ["paid"])
+
+    def _add_children(self, env, parent_id):
+        """``PARALLEL`` children of the patient, linked to them."""
+        born = fields.Date.today() - timedelta(days=365 * 8)
+        children = env["res.partner"].create([
+            {"name": f"Race Child {index}", "clinic_birthdate": born, "tz": "UTC"}
+            for index in range(PARALLEL)])
+        env["clinic.family.link"].create([{"guardian_id": parent_id, "patient_id": child.id}
+                                          for child in children])
+        return children.ids
+
+    def _add_staff(self, env, staff_id, service_id):
+        """A staff member of the same hours for each child but the first, bookable for the
+        service: no staff calendar's lock then puts the bookings in a row."""
+        first = env["res.users"].browse(staff_id)
+        staff = env["res.users"].create([{
+            "name": f"Race Staff {index}", "login": f"{first.login}_{index}", "tz": "UTC",
+            "group_ids": [Command.set([env.ref("base.group_user").id])]}
+            for index in range(1, PARALLEL)])
+        staff.write({"resource_calendar_id": first.resource_calendar_id.id,
+                     "clinic_portal_bookable": True})
+        env["product.product"].browse(service_id).clinic_staff_user_ids |= staff
+        return [staff_id, *staff.ids]
+
+    def _remove_children(self, env, child_ids, staff_ids):
+        env["calendar.event"].with_context(active_test=False).search(
+            [("clinic_patient_id", "in", child_ids)]).unlink()
+        env["res.partner"].browse(child_ids).unlink()
+        for user in env["res.users"].browse(staff_ids[1:]):
+            user.write({"clinic_portal_bookable": False, "login": f"race_done_{user.id}",
+                        "active": False})
+
+    def test_parallel_bookings_of_a_parents_children_use_the_parents_credit_once(self):
+        old, staff_id, parent_id, service_id = self._committed(self._prepare)
+        self.addCleanup(self._committed, lambda env: self._remove(
+            env, old, staff_id, parent_id, service_id))
+        self.addCleanup(self._committed, lambda env: self._remove_moves(env, parent_id))
+        child_ids = self._committed(lambda env: self._add_children(env, parent_id))
+        staff_ids = self._committed(lambda env: self._add_staff(env, staff_id, service_id))
+        self.addCleanup(self._committed,
+                        lambda env: self._remove_children(env, child_ids, staff_ids))
+        self._committed(lambda env: self._give_credit(env, service_id, parent_id))
+        partner_class = type(self.env["res.partner"])
+        with patch.object(partner_class, "_clinic_booking_blockers", lambda self, p: []), \
+                patch.object(partner_class, "_increase_rank", lambda self, field, n=1: None):
+            outcomes, reasons = self._book_in_parallel(
+                staff_id, parent_id, service_id, patient_ids=child_ids, payer_id=parent_id,
+                staff_ids=staff_ids)
+        self.assertEqual(outcomes, ["booked"] * PARALLEL, reasons)
+        # Each child is booked with their own staff member, under their own locks: only the
+        # parent's lock keeps the credit, which covers one booking, from paying two.
+        states = self._committed(lambda env: sorted(env["calendar.event"].search(
+            [("clinic_patient_id", "in", child_ids)]).mapped("clinic_payment_state")))
+        self.assertEqual(states, ["awaiting"] * (PARALLEL - 1) + ["paid"])
+        # The held ones wait as drafts; the one paid from the credit is the parent's.
+        posted = self._committed(lambda env: env["account.move"].search(
+            [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+             ("clinic_appointment_id.clinic_patient_id", "in", child_ids)]).partner_id.ids)
+        self.assertEqual(posted, [parent_id])

@@ -63,7 +63,11 @@ class ParallelBookings:
         env["product.product"].browse(service_id).product_tmpl_id.active = False
         env.company.write(old)
 
-    def _book_in_parallel(self, staff_id, patient_id, service_id, same_time=False):
+    def _book_in_parallel(self, staff_id, patient_id, service_id, same_time=False,
+                          patient_ids=None, payer_id=None, staff_ids=None):
+        """Book ``PARALLEL`` times at once: for ``patient_id``, or the i-th of
+        ``patient_ids``, paid by ``payer_id`` (the patient when none), with ``staff_id`` or
+        the i-th of ``staff_ids``."""
         first = (datetime.now(UTC) + timedelta(days=2)).replace(
             hour=8, minute=0, second=0, microsecond=0)
         barrier = threading.Barrier(PARALLEL)
@@ -79,11 +83,14 @@ class ParallelBookings:
                     policy = env.company._clinic_portal_policy()
                     barrier.wait(timeout=60)
                     engine = env["clinic.booking.engine"]
+                    partners = env["res.partner"]
                     event = engine._book(engine._service_request(
-                        env["res.partner"].browse(patient_id),
+                        partners.browse(patient_ids[index] if patient_ids else patient_id),
                         env["product.product"].browse(service_id),
                         first + timedelta(hours=0 if same_time else index), policy,
-                        staff_user=env["res.users"].browse(staff_id)))
+                        staff_user=env["res.users"].browse(
+                            staff_ids[index] if staff_ids else staff_id),
+                        payer=partners.browse(payer_id) if payer_id else None))
                     self.booked_ids.append(event.id)
                 outcomes.append("booked")
             except UserError as exc:
