@@ -112,7 +112,7 @@ class ClinicPortal(CustomerPortal):
             raise MissingError(request.env._("This document does not exist."))
         try:
             document.check_access("read")
-            if document_sudo[owner] not in request.env.user.partner_id._clinic_family():
+            if document_sudo[owner] not in self._clinic_family():
                 raise AccessError(request.env._("This document is not yours."))
         except AccessError:
             if model_name != "calendar.event" \
@@ -137,8 +137,7 @@ class ClinicPortal(CustomerPortal):
         documents = self._clinic_documents(model_name)
         if not self._clinic_policy().enabled:
             return documents.sudo()
-        family = request.env.user.partner_id._clinic_family()
-        own = Domain(CLINIC_DOCUMENTS[model_name], "in", family.ids)
+        own = Domain(CLINIC_DOCUMENTS[model_name], "in", self._clinic_family().ids)
         return documents.search(own & Domain(domain), order=order, limit=limit).sudo()
 
     def _clinic_patient(self, patient=None):
@@ -151,10 +150,19 @@ class ClinicPortal(CustomerPortal):
         me = request.env.user.partner_id
         if patient in (None, ""):
             return me
-        found = me._clinic_family().filtered(lambda member: member.id == parse_id(patient))
+        found = self._clinic_family().filtered(lambda member: member.id == parse_id(patient))
         if not found:
             raise NotFound()
         return me if found == me else found
+
+    def _clinic_family(self):
+        """The user and the family members they act for today (as superuser), read once a
+        request: the gate, the lists and the page's values all ask."""
+        read = getattr(request, "clinic_family", None)
+        if not read or read[0] != request.env.uid:
+            request.clinic_family = (request.env.uid,
+                                     request.env.user.partner_id._clinic_family())
+        return request.clinic_family[1]
 
     def _clinic_not_payer(self, event_sudo):
         """Whether the user is not who pays the appointment: a family member who can see it
@@ -230,7 +238,7 @@ class ClinicPortal(CustomerPortal):
             "booking_open": policy.booking_open,
             "patient": patient,
             "me": partner,
-            "family": partner._clinic_family(),
+            "family": self._clinic_family(),
             "for_query": "" if patient == partner else f"&patient={patient.id}",
             "patient_param": "" if patient == partner else str(patient.id),
             "tz": tz,
@@ -255,7 +263,7 @@ class ClinicPortal(CustomerPortal):
 
     def _clinic_detail_values(self, event_sudo, **values):
         me = request.env.user.partner_id
-        is_patient = event_sudo.clinic_patient_id in me._clinic_family()
+        is_patient = event_sudo.clinic_patient_id in self._clinic_family()
         invoices = event_sudo._clinic_portal_invoices()
         service = event_sudo.clinic_product_id
         held = event_sudo._clinic_hold_live()
